@@ -1,0 +1,1 @@
+"""The pure core: post model, platform rules, counting, formatting, facets and images. No I/O."""

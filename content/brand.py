@@ -1,0 +1,221 @@
+"""The author's brand: name, handles, disclaimer, call to action, colours, fonts and logo.
+
+Read from a small TOML file the author edits (`brand.toml`); every problem is reported with the
+key that is wrong, all at once, so one edit fixes them all.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from content.errors import BrandError
+from content.platforms import PLATFORM_NAMES
+from content.text import find_bad_code_point, normalize
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_SECTIONS = {
+    "author": {"name", "timezone", "title"},
+    "handles": set(PLATFORM_NAMES),
+    "disclaimer": {"full", "short"},
+    "call_to_action": {"default", "position", *PLATFORM_NAMES},
+    "hashtags": {"default"},
+    "colours": {"background", "background_end", "text", "accent"},
+    "fonts": {"quote", "text"},
+    "logo": {"path"},
+    "schedule": {"max_lateness_minutes", "platforms"},
+    "images": {"sizes", "background"},
+}
+
+
+@dataclass(frozen=True)
+class Colours:
+    background: str = "#1F3A5F"
+    background_end: str | None = None  # set: a vertical gradient to this colour
+    text: str = "#FFFFFF"
+    accent: str = "#F2B880"
+
+
+@dataclass(frozen=True)
+class Brand:
+    author: str
+    timezone: str
+    disclaimer: str
+    disclaimer_short: str
+    call_to_action: str
+    title: str | None = None
+    call_to_action_per_platform: Mapping[str, str] = field(default_factory=dict)
+    closing_order: Literal["disclaimer_first", "call_to_action_first"] = "disclaimer_first"
+    handles: Mapping[str, str] = field(default_factory=dict)
+    hashtags: tuple[str, ...] = ()
+    colours: Colours = Colours()
+    quote_font: str | None = None  # file name under assets/fonts, or a path
+    text_font: str | None = None
+    logo: str | None = None
+    background_image: str | None = None
+    image_sizes: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    max_lateness_minutes: int = 120
+    platforms: tuple[str, ...] = PLATFORM_NAMES
+
+    def call_to_action_for(self, platform: str) -> str:
+        return self.call_to_action_per_platform.get(platform, self.call_to_action)
+
+    def closing(self, platform: str, short: bool = False) -> tuple[str, str]:
+        """(disclaimer, call to action) in the order the brand wants them, as two blocks."""
+        disclaimer = self.disclaimer_short if short else self.disclaimer
+        cta = self.call_to_action_for(platform)
+        if self.closing_order == "call_to_action_first":
+            return cta, disclaimer
+        return disclaimer, cta
+
+
+def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
+    """Parse and validate a brand file's text; raises BrandError listing every problem."""
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise BrandError([("(file)", f"not valid TOML: {exc}")], source) from None
+    problems: list[tuple[str, str]] = []
+
+    def need(section: str, key: str) -> str:
+        value = data.get(section, {}).get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append((f"{section}.{key}", "required text is missing"))
+            return ""
+        return _text(f"{section}.{key}", value, problems)
+
+    for section, value in data.items():
+        if section not in _SECTIONS:
+            problems.append((section, f"unknown section; known: {', '.join(sorted(_SECTIONS))}"))
+        elif not isinstance(value, dict):
+            problems.append((section, "must be a [section] table"))
+        else:
+            for key in sorted(set(value) - _SECTIONS[section]):
+                problems.append((f"{section}.{key}", "unknown key"))
+
+    author = need("author", "name")
+    timezone = data.get("author", {}).get("timezone", "UTC")
+    if not _zone_ok(timezone):
+        problems.append(
+            ("author.timezone", f"unknown time zone {timezone!r}; use an IANA name such as "
+             "America/New_York")
+        )
+    disclaimer = need("disclaimer", "full")
+    short = data.get("disclaimer", {}).get("short", disclaimer)
+    short = _text("disclaimer.short", short, problems) if isinstance(short, str) else ""
+    if disclaimer and short and len(short) > len(disclaimer):
+        problems.append(("disclaimer.short", "is longer than disclaimer.full"))
+    cta_section = data.get("call_to_action", {})
+    cta = need("call_to_action", "default")
+    per_platform = {
+        name: _text(f"call_to_action.{name}", str(cta_section[name]), problems)
+        for name in PLATFORM_NAMES
+        if name in cta_section
+    }
+    position = cta_section.get("position", "after_disclaimer")
+    if position not in ("after_disclaimer", "before_disclaimer"):
+        problems.append(
+            ("call_to_action.position", "must be \"after_disclaimer\" or \"before_disclaimer\"")
+        )
+    colours = _colours(data.get("colours", {}), problems)
+    sizes = _sizes(data.get("images", {}).get("sizes", {}), problems)
+    lateness = data.get("schedule", {}).get("max_lateness_minutes", 120)
+    if not isinstance(lateness, int) or isinstance(lateness, bool) or lateness < 0:
+        problems.append(("schedule.max_lateness_minutes", "must be a whole number >= 0"))
+        lateness = 120
+    platforms = _platforms(data.get("schedule", {}).get("platforms", list(PLATFORM_NAMES)),
+                           problems)
+    hashtags = data.get("hashtags", {}).get("default", [])
+    if not isinstance(hashtags, list) or not all(isinstance(t, str) for t in hashtags):
+        problems.append(("hashtags.default", "must be a list of words"))
+        hashtags = []
+    handles = data.get("handles", {})
+    if not all(isinstance(v, str) for v in handles.values()):
+        problems.append(("handles", "every handle must be text"))
+    if problems:
+        raise BrandError(problems, source)
+    return Brand(
+        author=author,
+        timezone=timezone,
+        title=data.get("author", {}).get("title"),
+        disclaimer=disclaimer,
+        disclaimer_short=short or disclaimer,
+        call_to_action=cta,
+        call_to_action_per_platform=per_platform,
+        closing_order=(
+            "call_to_action_first" if position == "before_disclaimer" else "disclaimer_first"
+        ),
+        handles=dict(handles),
+        hashtags=tuple(t.lstrip("#") for t in hashtags),
+        colours=colours,
+        quote_font=data.get("fonts", {}).get("quote"),
+        text_font=data.get("fonts", {}).get("text"),
+        logo=data.get("logo", {}).get("path"),
+        background_image=data.get("images", {}).get("background"),
+        image_sizes=sizes,
+        max_lateness_minutes=lateness,
+        platforms=platforms,
+    )
+
+
+def _text(key: str, value: str, problems: list[tuple[str, str]]) -> str:
+    bad = find_bad_code_point(value)
+    if bad:
+        problems.append((key, f"contains {bad[1]}"))
+    return normalize(value)
+
+
+def _zone_ok(name: Any) -> bool:
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _colours(section: dict[str, Any], problems: list[tuple[str, str]]) -> Colours:
+    values: dict[str, str] = {}
+    for key, value in section.items():
+        if not isinstance(value, str) or not _COLOUR.match(value):
+            problems.append((f"colours.{key}", f"must be a colour like \"#1F3A5F\", got {value!r}"))
+        else:
+            values[key] = value
+    return Colours(**values)
+
+
+def _sizes(section: Any, problems: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
+    sizes: dict[str, tuple[int, int]] = {}
+    if not isinstance(section, dict):
+        problems.append(("images.sizes", "must be a table like instagram = [1080, 1080]"))
+        return sizes
+    for name, value in section.items():
+        ok = (
+            isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, int) and 200 <= v <= 4096 for v in value)
+        )
+        if name not in PLATFORM_NAMES:
+            problems.append((f"images.sizes.{name}", "unknown network"))
+        elif not ok:
+            problems.append((f"images.sizes.{name}", "must be [width, height], 200..4096 px"))
+        else:
+            sizes[name] = (value[0], value[1])
+    return sizes
+
+
+def _platforms(value: Any, problems: list[tuple[str, str]]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        problems.append(("schedule.platforms", "must be a non-empty list of networks"))
+        return PLATFORM_NAMES
+    unknown = [v for v in value if v not in PLATFORM_NAMES]
+    if unknown:
+        problems.append(
+            ("schedule.platforms", f"unknown network(s) {unknown}; known: {list(PLATFORM_NAMES)}")
+        )
+        return PLATFORM_NAMES
+    return tuple(value)

@@ -1,0 +1,44 @@
+"""One post, composed for each network: formatted text parts plus the images they carry.
+
+Preview, dry run and publish all call `compose`, so what the author previews is what goes out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from content.brand import Brand
+from content.delivery import Delivery
+from content.formatting import format_text
+from content.images.plan import plan_images
+from content.platforms import PlatformRules, rules_for
+from content.post import Post
+
+
+def compose(post: Post, brand: Brand, rules: PlatformRules) -> Delivery:
+    """The delivery for one network. Raises DoesNotFit when the post cannot be made to fit."""
+    delivery = format_text(post, brand, rules)
+    images = plan_images(post, brand, rules)
+    if not images:
+        return delivery
+    first = replace(delivery.parts[0], images=images)
+    return replace(delivery, parts=(first, *delivery.parts[1:]))
+
+
+def target_platforms(post: Post, brand: Brand, only: Iterable[str] = ()) -> tuple[str, ...]:
+    """The networks this post goes to: `only` if given, else the post's list, else the brand's."""
+    chosen = tuple(only) or post.platforms or brand.platforms
+    return tuple(rules_for(name).name for name in chosen)
+
+
+def compose_all(
+    post: Post, brand: Brand, only: Iterable[str] = (),
+    overrides: dict[str, PlatformRules] | None = None,
+) -> dict[str, Delivery]:
+    """Every target network's delivery; the first network that cannot take the post raises."""
+    overrides = overrides or {}
+    return {
+        name: compose(post, brand, overrides.get(name) or rules_for(name))
+        for name in target_platforms(post, brand, only)
+    }

@@ -1,0 +1,271 @@
+"""Formatting: one post, made to fit one network, as the parts that network will receive.
+
+A pure function of (post, brand, platform rules). Thread networks get the text split at paragraph,
+then sentence, then word boundaries; single-post networks get one post, shortened at a sentence
+boundary when it is too long. Every delivery ends with the brand's disclaimer and call to action,
+whole and exactly once; lengths are measured the way each network counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from content.brand import Brand
+from content.counting.bluesky import detect_facets
+from content.counting.linkedin import escape_little_text
+from content.counting.linkedin import hashtag as linkedin_hashtag
+from content.delivery import Delivery, Part
+from content.errors import DoesNotFit
+from content.platforms import PlatformRules
+from content.post import Post
+
+SEP = "\n\n"
+ELLIPSIS = " …"
+PARAGRAPH, LINE, SENTENCE, WORD = 4, 3, 2, 1
+_WORD = re.compile(r"\S+")
+_SENTENCE_END = re.compile(r"[.!?…][\"'’”»)\]]*$")
+# A cut is taken at a boundary of a level only if the part stays at least this full (as a share
+# of the longest part that fits): a paragraph break is worth a half-empty part, a sentence end
+# is worth more (a thought cut mid-sentence reads worst), a word boundary is the last resort.
+MIN_FILL = {PARAGRAPH: 0.5, LINE: 0.5, SENTENCE: 0.2}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A word of the text, with the kind of boundary that comes before it."""
+
+    start: int
+    end: int
+    level: int
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a part carries besides its share of the body, already rendered for the network."""
+
+    link: str | None
+    hashtags: str | None
+    closing: str | None
+    numbering: str | None
+
+
+def pieces_of(text: str) -> list[Piece]:
+    pieces: list[Piece] = []
+    previous_end = 0
+    for match in _WORD.finditer(text):
+        gap = text[previous_end : match.start()]
+        if not pieces or "\n\n" in gap:
+            level = PARAGRAPH
+        elif "\n" in gap:
+            level = LINE
+        elif _SENTENCE_END.search(text[pieces[-1].start : pieces[-1].end]):
+            level = SENTENCE
+        else:
+            level = WORD
+        pieces.append(Piece(match.start(), match.end(), level))
+        previous_end = match.end()
+    return pieces
+
+
+class _Formatter:
+    def __init__(self, post: Post, brand: Brand, rules: PlatformRules) -> None:
+        self.post, self.brand, self.rules = post, brand, rules
+        self.text = post.text
+        self.pieces = pieces_of(self.text)
+        self.escape = rules.name == "linkedin"
+
+    # -- rendering ---------------------------------------------------------------------------
+    def render(self, text: str) -> str:
+        return escape_little_text(text) if self.escape else text
+
+    def hashtags(self) -> str | None:
+        tags: list[str] = []
+        for tag in (*self.post.hashtags, *self.brand.hashtags):
+            if tag.casefold() not in (t.casefold() for t in tags):
+                tags.append(tag)
+        tags = tags[: self.rules.max_hashtags]
+        if not tags:
+            return None
+        if self.escape:
+            return " ".join(linkedin_hashtag(tag) for tag in tags)
+        return " ".join(f"#{tag}" for tag in tags)
+
+    def closing(self, short: bool) -> str:
+        return self.render(SEP.join(self.brand.closing(self.rules.name, short)))
+
+    def compose(self, body: str, extras: Extras) -> str:
+        blocks = [self.render(body)] if body else []
+        blocks += [b for b in (extras.link, extras.hashtags, extras.closing, extras.numbering) if b]
+        return SEP.join(blocks)
+
+    def body(self, i: int, j: int) -> str:
+        return self.text[self.pieces[i].start : self.pieces[j - 1].end] if j > i else ""
+
+    def fits(self, body: str, extras: Extras) -> bool:
+        return self.rules.fits(self.compose(body, extras))
+
+    # -- the disclaimer ------------------------------------------------------------------------
+    def choose_closing(self, numbering: str | None) -> tuple[str, bool]:
+        """The full closing if it fits in one part on this network, else the short one."""
+        for short in (False, True):
+            closing = self.closing(short)
+            if self.fits("", Extras(None, None, closing, numbering)):
+                return closing, short
+        closing = self.closing(True)
+        text = self.compose("", Extras(None, None, closing, numbering))
+        over = self.rules.measure(text) - self.rules.limit
+        problem = self.rules.problem(text)
+        raise DoesNotFit(
+            self.rules.name,
+            max(over, 0),
+            self.rules.unit,
+            "the short disclaimer with the call to action"
+            + (f" ({problem})" if problem else "")
+            + (" and the part number" if numbering else ""),
+            f"shorten disclaimer.short or call_to_action.{self.rules.name} in the brand file",
+        )
+
+    # -- longest prefix that fits ------------------------------------------------------------
+    def longest(self, i: int, candidates: Sequence[int], extras: Extras, tail: str = "") -> int:
+        """The largest j in `candidates` (ascending) whose body(i, j) + tail fits, or -1."""
+        lo, hi, best = 0, len(candidates) - 1, -1
+        while lo <= hi:  # counts grow with the body, so a binary search finds the longest fit
+            mid = (lo + hi) // 2
+            if self.fits(self.body(i, candidates[mid]) + tail, extras):
+                best, lo = candidates[mid], mid + 1
+            else:
+                hi = mid - 1
+        return best
+
+    def too_long_word(self, i: int, extras: Extras) -> DoesNotFit:
+        word = self.text[self.pieces[i].start : self.pieces[i].end]
+        shown = word if len(word) <= 40 else word[:37] + "..."
+        text = self.compose(word, extras)
+        over = self.rules.measure(text) - self.rules.limit
+        return DoesNotFit(
+            self.rules.name, max(over, 1), self.rules.unit,
+            f"the word {shown!r}, alone in a part with what the part must carry,",
+            "a word cannot be split: break it up or shorten it",
+        )
+
+    # -- threads ---------------------------------------------------------------------------
+    def thread(self, numbered: bool) -> tuple[list[tuple[str, Extras]], bool]:
+        width = 1
+        while True:
+            parts, short = self._thread(numbered, width)
+            if not numbered or len(str(len(parts))) <= width:
+                return parts, short
+            width = len(str(len(parts)))
+
+    def _thread(self, numbered: bool, width: int) -> tuple[list[tuple[str, Extras]], bool]:
+        number = "9" * width + "/" + "9" * width if numbered else None
+        closing, short = self.choose_closing(number)
+        link = self.render(self.post.link) if self.post.link else None
+        tags = self.hashtags()
+        n = len(self.pieces)
+        parts: list[tuple[str, Extras]] = []
+        i = 0
+        while i < n:
+            first_tags = tags if not parts else None
+            last = Extras(link, first_tags, closing, number)
+            rest = self.body(i, n)
+            if self.fits(rest, last):
+                parts.append((rest, last))
+                return parts, short
+            with_link = Extras(link, first_tags, None, number)
+            if self.fits(rest, with_link):  # the closing gets a final part of its own
+                parts.append((rest, with_link))
+                parts.append(("", Extras(None, None, closing, number)))
+                return parts, short
+            middle = Extras(None, first_tags, None, number)
+            j = self.cut(i, middle)
+            parts.append((self.body(i, j), middle))
+            i = j
+        # Only reached when the body ended exactly at a cut: the link and closing follow alone.
+        if link:
+            parts.append(("", Extras(link, None, None, number)))
+        parts.append(("", Extras(None, None, closing, number)))
+        return parts, short
+
+    def cut(self, i: int, extras: Extras) -> int:
+        """Where part starting at piece i ends: the best boundary among the ones that fit."""
+        n = len(self.pieces)
+        far = self.longest(i, range(i + 1, n + 1), extras)
+        if far < 0:
+            raise self.too_long_word(i, extras)
+        if far == n:
+            return far
+        full = self.pieces[far - 1].end - self.pieces[i].start
+        for level, fill in MIN_FILL.items():
+            for j in range(far, i, -1):
+                if self.pieces[j].level < level:
+                    continue
+                if self.pieces[j - 1].end - self.pieces[i].start >= fill * full:
+                    return j
+                break  # earlier boundaries of this level are emptier still
+        return far
+
+    # -- a single post -----------------------------------------------------------------------
+    def single(self) -> tuple[str, Extras, bool, bool]:
+        """(body, extras, short disclaimer?, shortened?) for a network without threads."""
+        closing, short = self.choose_closing(None)
+        link = self.render(self.post.link) if self.post.link else None
+        extras = Extras(link, self.hashtags(), closing, None)
+        n = len(self.pieces)
+        if self.fits(self.text, extras):
+            return self.text, extras, short, False
+        sentences = [j for j in range(1, n) if self.pieces[j].level >= SENTENCE]
+        j = self.longest(0, sentences, extras, ELLIPSIS)
+        if j < 0:
+            j = self.longest(0, range(1, n), extras, ELLIPSIS)
+        if j < 0:
+            raise self.too_long_word(0, extras)
+        return self.body(0, j), extras, short, True
+
+
+def format_text(post: Post, brand: Brand, rules: PlatformRules) -> Delivery:
+    """The parts `rules.name` receives for `post`. Raises DoesNotFit when it cannot fit."""
+    fmt = _Formatter(post, brand, rules)
+    notes: list[str] = []
+    threaded = rules.thread and post.thread is not False
+    if threaded:
+        numbered = post.numbering is not False
+        planned, short = fmt.thread(numbered)
+        if len(planned) == 1 and planned[0][1].numbering:
+            only_body, only_extras = planned[0]
+            planned = [(only_body, Extras(only_extras.link, only_extras.hashtags,
+                                          only_extras.closing, None))]
+        texts = []
+        for index, (body, extras) in enumerate(planned):
+            if extras.numbering:
+                extras = Extras(extras.link, extras.hashtags, extras.closing,
+                                f"{index + 1}/{len(planned)}")
+            texts.append((body, fmt.compose(body, extras), extras.closing is not None))
+        if len(texts) > 1:
+            notes.append(f"a thread of {len(texts)} parts")
+    else:
+        body, extras, short, shortened = fmt.single()
+        tail = ELLIPSIS if shortened else ""
+        texts = [(body, fmt.compose(body + tail, extras), True)]
+        if shortened:
+            notes.append("shortened at a sentence boundary to fit one post")
+    if short:
+        notes.append("the short disclaimer is used: the full one does not fit in one part")
+    parts = tuple(
+        Part(
+            index=index,
+            text=text,
+            length=rules.measure(text),
+            limit=rules.limit,
+            body=body,
+            closing=closing,
+            facets=tuple(detect_facets(text)) if rules.name == "bluesky" else (),
+        )
+        for index, (body, text, closing) in enumerate(texts)
+    )
+    for part in parts:  # an internal invariant, checked because a wrong count costs a post
+        if not rules.fits(part.text):
+            raise AssertionError(f"{rules.name} part {part.index} does not fit: {part.length}")
+    return Delivery(rules.name, parts, "short" if short else "full", tuple(notes))

@@ -1,0 +1,1 @@
+"""Queue, store, daemon and publishers: where Crier does I/O."""

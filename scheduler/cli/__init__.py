@@ -1,0 +1,56 @@
+"""The `crier` command: thin. Parse, validate, call the library, show the result."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from content.errors import CrierError
+from scheduler.config import load_environment
+
+# Each module registers its own subcommands; adding a command is adding a module here.
+COMMANDS = ("preview", "count", "queue", "slots", "run", "demo", "accounts")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crier",
+        description="Queue a post once; Crier formats it for each network and publishes it.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"scheduler.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"scheduler.cli.{name}":
+                continue  # a command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    load_environment()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.func(args)
+    except CrierError as exc:
+        print(f"crier: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""`crier count`: measure texts the way a network counts them (JSON lines in, JSON lines out)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from content.counting.bluesky import detect_facets
+from content.counting.linkedin import escape_little_text
+from content.platforms import PlatformRules, check_platform, rules_for
+from content.text import find_bad_code_point
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "count",
+        help="measure texts as a network counts them",
+        description="Reads one JSON string per line on stdin; writes one JSON object per line "
+        "with length, limit and valid (and graphemes, bytes, facets for bluesky).",
+    )
+    parser.add_argument("--platform", required=True, help="x, bluesky, mastodon, threads, ...")
+    parser.add_argument("--limit", type=int, help="the server's limit (Mastodon instances vary)")
+    parser.set_defaults(func=run)
+
+
+def measure(text: str, rules: PlatformRules) -> dict[str, Any]:
+    """The count of one text for one network, as `crier count` reports it."""
+    bad = find_bad_code_point(text)
+    if bad:
+        return {"valid": False, "error": f"{bad[1]} at index {bad[0]}", "limit": rules.limit}
+    sent = escape_little_text(text) if rules.name == "linkedin" else text
+    length = rules.measure(sent)
+    problem = rules.problem(sent)
+    result: dict[str, Any] = {
+        "length": length,
+        "limit": rules.limit,
+        "valid": bool(text.strip()) and length <= rules.limit and problem is None,
+    }
+    if problem:
+        result["problem"] = problem
+    if rules.name == "bluesky":
+        result["graphemes"] = length
+        result["bytes"] = len(text.encode("utf-8"))
+        result["facets"] = [_facet_json(f.byte_start, f.byte_end, f.kind, f.value)
+                            for f in detect_facets(text)]
+    return result
+
+
+def _facet_json(start: int, end: int, kind: str, value: str) -> dict[str, Any]:
+    key = {"link": "uri", "mention": "handle", "tag": "tag"}[kind]
+    return {"byteStart": start, "byteEnd": end, "type": kind, key: value}
+
+
+def run(args: argparse.Namespace) -> int:
+    rules = rules_for(check_platform(args.platform))
+    if args.limit:
+        rules = rules.with_limit(args.limit)
+    failed = False
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            text = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result: dict[str, Any] = {"valid": False, "error": f"line {number}: not JSON: {exc}"}
+        else:
+            if isinstance(text, str):
+                result = measure(text, rules)
+            else:
+                result = {"valid": False,
+                          "error": f"line {number}: expected a JSON string, got "
+                                   f"{type(text).__name__}"}
+        if "error" in result:
+            failed = True
+            print(f"crier count: {result['error']}", file=sys.stderr)
+        # ensure_ascii keeps lone surrogates representable in the output
+        print(json.dumps(result, ensure_ascii=True))
+    return 1 if failed else 0
