@@ -78,6 +78,11 @@ def _code_points(rules: PlatformRules, text: str) -> int:
     return len(text)
 
 
+def _utf16_units(rules: PlatformRules, text: str) -> int:
+    # LinkedIn does not say what it counts; UTF-16 units can only over-estimate.
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
 def _bluesky_bytes(text: str) -> str | None:
     from content.counting.bluesky import BLUESKY_BYTES
 
@@ -108,7 +113,7 @@ _MEASURES: dict[str, Callable[[PlatformRules, str], int]] = {
     "bluesky": _graphemes,
     "mastodon": _mastodon,
     "threads": _threads,
-    "linkedin": _code_points,  # the text measured is the escaped commentary: conservative
+    "linkedin": _utf16_units,  # measured on the escaped commentary: conservative
     "facebook": _code_points,
     "instagram": _code_points,
 }

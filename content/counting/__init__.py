@@ -1,0 +1,1 @@
+"""How each network counts a text."""

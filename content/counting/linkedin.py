@@ -1,0 +1,53 @@
+"""LinkedIn's "little text" markup for a post's commentary: escaping, hashtags, and its length.
+
+The Posts API reads `commentary` as little text, where `\\ | { } @ [ ] ( ) < > # * _ ~` are
+markup. An unescaped one does not fail the request: LinkedIn publishes the post cut off at
+that character. So every plain text is escaped before it is sent, and hashtags are written
+with the hashtag template `{hashtag|\\#|word}`.
+"""
+
+from __future__ import annotations
+
+import regex
+
+# Documented at 3000 characters by third parties only; a configurable default, not a fact.
+LINKEDIN_LIMIT = 3000
+
+_RESERVED = frozenset("\\|{}@[]()<>#*_~")
+_ESCAPED = regex.compile(r"\\(.)", flags=regex.DOTALL)
+_HASHTAG_WORD = regex.compile(r"[^\s\\|{}@\[\]()<>#*~]+")
+
+
+def escape_little_text(text: str) -> str:
+    """`text` with each little-text reserved character backslash-escaped: shown as written."""
+    if not any(char in _RESERVED for char in text):
+        return text
+    return "".join("\\" + char if char in _RESERVED else char for char in text)
+
+
+def unescape_little_text(text: str) -> str:
+    """The inverse of escape_little_text: each backslash-escaped character as itself."""
+    unescaped: str = _ESCAPED.sub(r"\1", text)
+    return unescaped
+
+
+def hashtag(word: str) -> str:
+    """The little-text hashtag template for `word` ("#" optional): `{hashtag|\\#|word}`."""
+    bare = word[1:] if word.startswith(("#", "\uff03")) else word
+    if not _HASHTAG_WORD.fullmatch(bare):
+        raise ValueError(
+            f'"{word}" cannot be a LinkedIn hashtag: write one word without spaces or '
+            "any of | { } @ [ ] ( ) < > # * ~ \\"
+        )
+    # "_" is reserved too, but a tag may hold one (#open_source): escaped, it stays a character.
+    return "{hashtag|\\#|" + escape_little_text(bare) + "}"
+
+
+def linkedin_length(commentary: str) -> int:
+    """The length of the author's plain `commentary` once escaped for LinkedIn.
+
+    Counted on the escaped form, backslashes included, and in UTF-16 code units: LinkedIn does
+    not say whether either counts, and counting both can only over-estimate.
+    """
+    escaped = escape_little_text(commentary)
+    return len(escaped) + sum(1 for char in escaped if ord(char) > 0xFFFF)
