@@ -129,15 +129,31 @@ class _Formatter:
 
     # -- longest prefix that fits ------------------------------------------------------------
     def longest(self, i: int, candidates: Sequence[int], extras: Extras, tail: str = "") -> int:
-        """The largest j in `candidates` (ascending) whose body(i, j) + tail fits, or -1."""
-        lo, hi, best = 0, len(candidates) - 1, -1
-        while lo <= hi:  # counts grow with the body, so a binary search finds the longest fit
+        """The largest j in `candidates` (ascending) whose body(i, j) + tail fits, or -1.
+
+        Counts grow with the body, so the answer is found by galloping out from the start and
+        then bisecting: every text measured is at most about twice a part, however long the
+        rest of the post is.
+        """
+
+        def fits(index: int) -> bool:
+            return self.fits(self.body(i, candidates[index]) + tail, extras)
+
+        best, hi, step = -1, len(candidates) - 1, 1
+        while best < hi:
+            probe = min(best + step, hi)
+            if not fits(probe):
+                hi = probe - 1
+                break
+            best, step = probe, step * 2
+        lo = best + 1
+        while lo <= hi:
             mid = (lo + hi) // 2
-            if self.fits(self.body(i, candidates[mid]) + tail, extras):
-                best, lo = candidates[mid], mid + 1
+            if fits(mid):
+                best, lo = mid, mid + 1
             else:
                 hi = mid - 1
-        return best
+        return candidates[best] if best >= 0 else -1
 
     def too_long_word(self, i: int, extras: Extras) -> DoesNotFit:
         word = self.text[self.pieces[i].start : self.pieces[i].end]
@@ -171,11 +187,12 @@ class _Formatter:
             first_tags = tags if not parts else None
             last = Extras(link, first_tags, closing, number)
             rest = self.body(i, n)
-            if self.fits(rest, last):
+            everything = range(i + 1, n + 1)
+            if self.longest(i, everything, last) == n:
                 parts.append((rest, last))
                 return parts, short
             with_link = Extras(link, first_tags, None, number)
-            if self.fits(rest, with_link):  # the closing gets a final part of its own
+            if self.longest(i, everything, with_link) == n:  # the closing gets its own part
                 parts.append((rest, with_link))
                 parts.append(("", Extras(None, None, closing, number)))
                 return parts, short

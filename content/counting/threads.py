@@ -31,6 +31,7 @@ THREADS_LIMIT = 500
 THREADS_MAX_LINKS = 5
 
 _GRAPHEME = regex.compile(r"\X")
+_ASTRAL = regex.compile(r"[\U00010000-\U0010FFFF]")
 _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3\ufe0f]")
 
 # A schemed URL runs to the next space; a bare domain is dot-separated labels, not glued to a
@@ -50,6 +51,8 @@ def threads_length(text: str) -> int:
     """The length of `text` against THREADS_LIMIT: emoji by UTF-8 bytes, the rest by UTF-16."""
     if text.isascii():
         return len(text)  # no emoji and no astral code points: one unit per character
+    if not _EMOJI.search(text):  # prose with accents or dashes: UTF-16 units, no cluster walk
+        return len(text) + len(_ASTRAL.findall(text))
     total = 0
     for match in _GRAPHEME.finditer(text):
         cluster: str = match.group()

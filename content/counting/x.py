@@ -1,0 +1,407 @@
+"""X (Twitter) weighted length of a post, counted the way twitter-text's `parseTweet` counts it.
+
+X limits a post to 280 *weighted* characters (twitter-text configuration v3, `scale` 100):
+
+- the text is NFC-normalized first;
+- a code point in U+0000-U+10FF, U+2000-U+200D, U+2010-U+201F or U+2032-U+2037 weighs 1,
+  every other code point weighs 2 (an astral code point, one surrogate pair, weighs 2 too);
+- every URL twitter-text's extractor finds, bare `example.com` included, weighs 23
+  (`transformedURLLength`), however long it is;
+- in v3 an emoji sequence (ZWJ family, flag, keycap, skin tone, tag sequence) weighs 2 as a whole;
+- U+FFFE, U+FEFF and U+FFFF make the post invalid, and so does an empty one. Directional marks
+  (U+202A-U+202E, U+2066-U+2069, ...) are not invalid: the conformance suite accepts them.
+
+`validRangeEnd` and `displayRangeEnd` are inclusive UTF-16 indices into the text as given, like
+the reference's. The URL grammar follows twitter-text's extractor (github.com/twitter/twitter-text,
+Apache-2.0): a preceding character that is not a letter, digit, `@`, `$` or `#`; an optional
+`http(s)://`; subdomains and a domain name of "domain characters" (anything but punctuation,
+spaces, invalid and directional characters); a TLD from `x_tlds` or a punycode `xn--` label;
+then an optional port, path and query. A host is checked with IDNA 2003 (Python's `idna`
+codec, as the bench baseline does): a label longer than 63 characters once punycode-encoded,
+or one that IDNA refuses (mixed directions, prohibited characters), makes it no URL. A URL
+without protocol counts only when its host is ASCII (Latin accents allowed) and it does not
+follow `-`, `_`, `.` or `/`.
+
+Known differences from the Python port twitter-text-parser (the bench baseline), where we side
+with twitter-text itself (JavaScript and Java):
+- "\\r\\n" counts as two characters; the port first rewrites it to "\\n".
+- Emoji come from Unicode properties (via `regex`) instead of the Emoji 12.0 list: ZWJ, modifier
+  and tag sequences newer than Emoji 12.0 (or outside the recommended list) weigh 2 as a whole,
+  where the port counts their parts. Bare (C) and (R) weigh 2 here as in the port (both are
+  emoji code points); twemoji-parser, which the JavaScript twitter-text uses, weighs them 1.
+- Empty text: validRangeEnd is 0, as in twitter-text; the port says -1.
+- A bare URL whose partly non-ASCII host reappears in its own path: the port shortens every
+  copy when it measures the URL's text, JavaScript only the first (as here).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from content.counting.x_tlds import COUNTRY_TLDS, GENERIC_TLDS
+
+X_LIMIT = 280
+_URL_WEIGHT = 23  # transformedURLLength; the weights below are already divided by `scale`
+_EMOJI_WEIGHT = 2  # defaultWeight: a whole emoji sequence weighs as one heavy code point
+_MAX_URL_LENGTH = 4096  # twitter-text rejects a URL longer than this once punycode-encoded
+_MAX_TCO_SLUG = 40
+_DEFAULT_PROTOCOL = "https://"
+
+
+@dataclass(frozen=True)
+class XCount:
+    """What `parseTweet` reports: weighted length, validity and the UTF-16 ranges."""
+
+    weighted_length: int
+    valid: bool
+    permillage: int
+    valid_range_start: int
+    valid_range_end: int
+    display_range_start: int
+    display_range_end: int
+
+
+# --- character weights -------------------------------------------------------------------------
+
+# Runs of code points that weigh 1. Deleting them leaves the heavy ones, whose count is the
+# extra weight: one C-level pass, faster than collecting the heavy runs or looping in Python.
+_LIGHT_RUN = re.compile("[\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]+")
+_INVALID = re.compile("[\ufffe\ufeff\uffff]")
+
+
+def _base_weight(s: str) -> int:
+    """Weight of `s` counted code point by code point, without URLs or emoji."""
+    if s.isascii() or max(s) <= "\u10ff":  # Latin, Greek, Cyrillic, Arabic, Hebrew, ...
+        return len(s)
+    return len(s) + len(_LIGHT_RUN.sub("", s))
+
+
+def _utf16_length(s: str) -> int:
+    # surrogatepass: a lone surrogate (possible in a Python str) is one UTF-16 unit, not an error.
+    return len(s) if s.isascii() else len(s.encode("utf-16-le", "surrogatepass")) // 2
+
+
+# --- emoji ------------------------------------------------------------------------------------
+
+# Only sequences whose weight as an emoji differs from their weight code point by code point:
+# every single emoji code point weighs 2 either way except (C) and (R), so matching lone
+# pictographs would only cost time. Because each alternative below is tried before the next at
+# a given position, dropping the lone-pictograph fallback does not move any later match.
+# U+FE0F belongs to an emoji only after a pictograph shown as text by default (U+2764 HEAVY
+# BLACK HEART, U+2640 FEMALE SIGN): after one already shown as emoji it is a stray selector that
+# the reference lists (Emoji 12.0 and twemoji alike) do not absorb, so it weighs 2 on its own.
+_TEXT_DEFAULT = r"(?:(?!\p{Emoji_Presentation})\p{Extended_Pictographic})"
+_TAG_SEQUENCE = r"\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F"  # subdivision flag
+_ELEMENT = (
+    rf"(?:{_TAG_SEQUENCE}|\p{{Emoji_Modifier_Base}}\p{{Emoji_Modifier}}|{_TEXT_DEFAULT}\uFE0F"
+    r"|\p{Extended_Pictographic})"
+)
+_EMOJI = regex.compile(
+    r"\p{Regional_Indicator}{2}"  # country flag
+    r"|[0-9#*]\uFE0F?\u20E3"  # keycap
+    rf"|{_ELEMENT}(?:\u200D{_ELEMENT})+"  # ZWJ sequence (family, profession, ...)
+    rf"|{_TAG_SEQUENCE}"  # England, Scotland, Wales
+    r"|\p{Emoji_Modifier_Base}\p{Emoji_Modifier}"  # skin tone
+    rf"|{_TEXT_DEFAULT}\uFE0F"  # text pictograph shown as emoji
+    r"|[\u00A9\u00AE]"  # (C) (R): emoji code points in the weight-1 range
+)
+# Every match of _EMOJI contains one of these: a cheap `re` test that skips the `regex` scan
+# for text with no emoji sequence at all (most text, including text with plain emoji).
+_EMOJI_HINT = re.compile(
+    "[\u00a9\u00ae\u200d\ufe0f\u20e3\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e007f]"
+)
+
+
+def _emoji_spans(t: str) -> list[tuple[int, int]]:
+    if t.isascii() or _EMOJI_HINT.search(t) is None:
+        return []
+    return [m.span() for m in _EMOJI.finditer(t)]
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+# Character-class bodies, spelled after twitter-text's regexp sources.
+_PUNCT = r"!'#%&()*+,\-./:;<=>?@\[\\\]\^_{|}~$"  # no '"' and no '`', as in the reference
+_SPACES = r"\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_INVALID_CHARS = r"\ufffe\ufeff\uffff"
+_DIRECTIONAL = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_LATIN_ACCENTS = (
+    r"\xc0-\xd6\xd8-\xf6\xf8-\xff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b\u0263"
+    r"\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
+_CYRILLIC = r"\u0400-\u04ff"
+
+_DOMAIN_CHAR = f"[^{_PUNCT}{_SPACES}{_INVALID_CHARS}{_DIRECTIONAL}]"
+_SUBDOMAIN = f"(?:(?:{_DOMAIN_CHAR}(?:[_-]|{_DOMAIN_CHAR})*)?{_DOMAIN_CHAR}\\.)"
+_DOMAIN_NAME = f"(?:(?:{_DOMAIN_CHAR}(?:-|{_DOMAIN_CHAR})*)?{_DOMAIN_CHAR}\\.)"
+
+
+def _trie_pattern(names: Iterable[str]) -> str:
+    """A regex matching exactly `names`, factored by common prefixes ("c(?:o(?:m(?:sec|)|))").
+
+    `re` tries the branches of a plain alternation one by one, and with 1,500 TLDs that made
+    the URL scan ten times slower. The factored form matches the same strings in the same order
+    of preference: where one name is a prefix of another, the longer is tried first (the empty
+    branch comes last), which matters because a shorter TLD followed by a non-ASCII letter
+    would pass the boundary test below and cut the host short ("组织" inside "组织机构").
+    """
+    trie: dict[str, Any] = {}
+    for name in names:
+        node = trie
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # end of a name
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        if "" in node:
+            # "(?:x|)" rather than "(?:x)?": the same greedy choice, but `re` runs an
+            # alternation without allocating the repeat context a `?` on a group needs.
+            branches.append("")
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return emit(trie)
+
+
+def _tld_alternation(names: tuple[str, ...]) -> str:
+    # A TLD must not run on into letters or digits, "@", "+" or "-": "example.comx" is no URL.
+    return f"(?:{_trie_pattern(names)}(?=[^0-9a-zA-Z@+-]|$))"
+
+
+_TLD = f"(?:{_tld_alternation(GENERIC_TLDS)}|{_tld_alternation(COUNTRY_TLDS)}|(?:xn--[0-9a-z-]+))"
+_DOMAIN = f"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}{_TLD})"
+
+_PATH_CHAR = f"[a-z{_CYRILLIC}0-9!*';:=+,.$/%#\\[\\]\\-\u2013_~@|&{_LATIN_ACCENTS}]"
+_PARENS = f"\\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\\({_PATH_CHAR}+\\){_PATH_CHAR}*))\\)"
+_PATH_END_CHAR = f"[+\\-a-z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS}]"
+# twitter-text splices its "ending characters" pattern (a class, or balanced parentheses) into
+# the path pattern without a group, so its '|' splits the whole path pattern: a path segment
+# is characters ending in an ending character, OR one balanced parenthesis group on its own.
+# Grouping it "properly" would extend some URLs ("t.co/.(uk)") past where X ends them.
+_PATH = (
+    f"(?:(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END_CHAR}|(?:{_PARENS}))"
+    f"|(?:@{_PATH_CHAR}+/))"
+)
+_QUERY = r"\?[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*[a-z0-9\-_&=#/]"
+
+# Groups: 1 the character before (consumed, as in the reference, so two URLs need a separator),
+# 2 the URL, 3 protocol, 4 host, 5 path.
+_URL = re.compile(
+    f"([^A-Za-z0-9@\uff20$#\uff03{_INVALID_CHARS}]|^)"
+    f"((https?://)?({_DOMAIN})(?::[0-9]+)?(/{_PATH}*)?(?:{_QUERY})?)",
+    re.IGNORECASE,
+)
+_ASCII_DOMAIN = re.compile(f"(?:[a-z0-9{_LATIN_ACCENTS}-]+\\.)+{_TLD}", re.IGNORECASE)
+_TCO = re.compile(f"https?://t\\.co/([a-z0-9]+)(?:{_QUERY})?", re.IGNORECASE)
+# Every URL contains a '.' followed by a TLD: a search that `re` runs from one '.' to the next.
+# Besides saving time on ordinary text, it spares the URL pattern its worst case, dotted runs
+# with no TLD ("a.a.a.a...", version numbers), which it would backtrack through quadratically.
+_URL_HINT = re.compile(f"\\.{_TLD}", re.IGNORECASE)
+
+
+def _host_ascii_length(host: str) -> int | None:
+    """Length of `host` in IDNA ASCII form, or None when IDNA refuses it (e.g. a label > 63)."""
+    try:
+        return len(host.encode("idna"))
+    except UnicodeError:
+        return None
+
+
+def _url_matches(t: str) -> Iterator[re.Match[str]]:
+    """The matches `_URL.finditer(t)` yields, found without trying every position.
+
+    A match runs from its preceding character through protocol and host to the '.' before its
+    TLD with no space in between (spaces are neither host nor protocol characters). So no
+    match starts before the last ' ' preceding the next '.' that is followed by a TLD, and the
+    scan can resume there instead of at the end of the previous match.
+    (`search` from a later position keeps `^` anchored at the real start, as finditer does.)
+    """
+    pos = 0
+    while (hint := _URL_HINT.search(t, pos)) is not None:
+        m = _URL.search(t, max(pos, t.rfind(" ", pos, hint.start())))
+        if m is None:
+            return
+        yield m
+        pos = m.end()
+
+
+def _url_spans(t: str) -> list[tuple[int, int, int]]:
+    """(start, end, counted_end) of the URLs twitter-text's extractor finds, in text order.
+
+    start and end are the extractor's indices (code points). counted_end is where the weight
+    walk resumes: `parseTweet` skips the length of the URL's *text*, and for a URL without
+    protocol whose host is only partly ASCII ("foo.baré🙂.рус/x") that text is the ASCII part
+    plus the path, shorter than the indices; the characters in between are counted again.
+    """
+    if "." not in t:
+        return []
+    spans: list[tuple[int, int, int]] = []
+    for m in _url_matches(t):
+        before, url, protocol, host, path = m.group(1, 2, 3, 4, 5)
+        start, end = m.start(2), m.end()
+        ascii_length = _host_ascii_length(host)
+        if not ascii_length:
+            continue
+        if len(protocol or _DEFAULT_PROTOCOL) + len(url) - len(host) + ascii_length > (
+            _MAX_URL_LENGTH
+        ):
+            continue
+        if protocol is None:
+            if before and before in "-_./":
+                continue
+            host_start = m.start(4)
+            found = [
+                (host_start + a.start(), host_start + a.end(), host_start + a.end())
+                for a in _ASCII_DOMAIN.finditer(host)
+            ]
+            if not found:
+                continue
+            if path:
+                # Only the last ASCII host takes the path (and any port or query) with it; its
+                # text is the URL with the whole host replaced by that ASCII host.
+                last_start, last_end, _ = found[-1]
+                found[-1] = (last_start, end, last_end + end - m.end(4))
+            spans.extend(found)
+        else:
+            tco = _TCO.match(url)
+            if tco is not None:
+                # A t.co link ends after its slug (and query): no more path is allowed.
+                if len(tco.group(1)) > _MAX_TCO_SLUG:
+                    continue
+                end = start + tco.end()
+            spans.append((start, end, end))
+    return spans
+
+
+def extract_urls(text: str) -> list[tuple[int, int]]:
+    """Code-point (start, end) of every URL twitter-text's extractor finds in `text` as given.
+
+    Bare domains such as `example.com` count, as they do in a post's weighted length.
+    """
+    return [(s, e) for s, e, _ in _url_spans(text)]
+
+
+# --- counting ----------------------------------------------------------------------------------
+
+
+def _units(t: str, emoji: bool) -> list[tuple[int, int, int]]:
+    """(start, end, weight) of the URLs and emoji that count as one unit, in text order.
+
+    The reference walks the text and, at each position it lands on, takes a URL starting there,
+    else an emoji starting there; entities starting inside one already taken are skipped.
+    """
+    urls = _url_spans(t)
+    emojis = _emoji_spans(t) if emoji else []
+    if not emojis:
+        return [(s, e, _URL_WEIGHT) for s, _, e in urls]
+    if not urls:
+        return [(s, e, _EMOJI_WEIGHT) for s, e in emojis]
+    tagged = sorted(
+        [(s, 0, e, _URL_WEIGHT) for s, _, e in urls] + [(s, 1, e, _EMOJI_WEIGHT) for s, e in emojis]
+    )
+    units: list[tuple[int, int, int]] = []
+    pos = 0
+    for s, _, e, w in tagged:  # a URL sorts before an emoji starting at the same place
+        if s >= pos:
+            units.append((s, e, w))
+            pos = e
+    return units
+
+
+def _weight(t: str, units: list[tuple[int, int, int]]) -> int:
+    total = _base_weight(t)
+    for s, e, w in units:
+        total += w - _base_weight(t[s:e])
+    return total
+
+
+def _last_valid_index(t: str, units: list[tuple[int, int, int]]) -> int:
+    """UTF-16 index, in `t`, of the last unit that is still valid and within the limit.
+
+    A unit is a code point, a URL or an emoji. The reference marks the end of a unit as valid
+    while the running weight is <= 280 and no invalid character has been met (invalid
+    characters never occur inside a URL or an emoji); it starts at 0 when no unit qualifies.
+    """
+    bad = _INVALID.search(t)
+    stop = bad.start() if bad is not None else len(t)
+    running = 0
+    last_end = 0  # code-point end of the last qualifying unit; 0: none
+    pos = 0
+    for s, e, w in [*units, (len(t), len(t), 0)]:
+        # Plain code points from pos to s first.
+        seg_end = min(s, stop)
+        if pos < seg_end:
+            seg_weight = _base_weight(t[pos:seg_end])
+            if running + seg_weight <= X_LIMIT:
+                running += seg_weight
+                last_end = seg_end
+            else:
+                for i in range(pos, seg_end):
+                    running += _base_weight(t[i])
+                    if running > X_LIMIT:
+                        break
+                    last_end = i + 1
+                break
+        if s >= stop or e == s:
+            break
+        running += w
+        if running > X_LIMIT:
+            break
+        last_end = e
+        pos = e
+    if last_end == 0:
+        return 0
+    return _utf16_length(t[:last_end]) - 1
+
+
+def _parse(text: str, emoji: bool) -> XCount:
+    t = unicodedata.normalize("NFC", text)
+    units = _units(t, emoji)
+    weight = _weight(t, units)
+    text16 = _utf16_length(text)
+    has_invalid = _INVALID.search(t) is not None
+    if weight <= X_LIMIT and not has_invalid:
+        last = _utf16_length(t) - 1 if t else 0
+    else:
+        last = _last_valid_index(t, units)
+    return XCount(
+        weighted_length=weight,
+        valid=not has_invalid and 0 < weight <= X_LIMIT,
+        # The reference's float arithmetic, so that rounding agrees to the last unit.
+        permillage=math.floor(weight / X_LIMIT * 1000),
+        valid_range_start=0,
+        valid_range_end=last + text16 - _utf16_length(t),
+        display_range_start=0,
+        display_range_end=text16 - 1 if text16 > 0 else 0,
+    )
+
+
+def parse_tweet(text: str) -> XCount:
+    """Count `text` as twitter-text's `parseTweet` with configuration v3 (what X uses)."""
+    return _parse(text, emoji=True)
+
+
+def parse_tweet_v2(text: str) -> XCount:
+    """Count `text` with configuration v2: as v3, but each emoji code point weighs on its own."""
+    return _parse(text, emoji=False)
+
+
+def weighted_length(text: str) -> int:
+    """`parse_tweet(text).weighted_length`, without computing the ranges."""
+    if text.isascii():
+        # NFC leaves ASCII alone, ASCII holds no emoji, and a URL needs a '.'.
+        if "." not in text:
+            return len(text)
+        t = text
+    else:
+        t = unicodedata.normalize("NFC", text)
+    return _weight(t, _units(t, emoji=True))
