@@ -13,12 +13,12 @@ recommended list, and the empty text.
 from __future__ import annotations
 
 import random
-import time
 import unicodedata
 from collections.abc import Callable, Sequence
 
 import twitter_text
 
+from bench.timing import best_of
 from content.counting.x import XCount, parse_tweet, weighted_length
 
 SEED = 20240229
@@ -175,15 +175,6 @@ def _as_reference(c: XCount) -> dict[str, object]:
     }
 
 
-def _best_of(repeats: int, run: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main() -> int:
     corpus = build_corpus()
     mismatches = []
@@ -195,9 +186,9 @@ def main() -> int:
     for text, ours, ref in mismatches[:5]:
         print(f"MISMATCH {text!r}\n  ours {ours}\n  ref  {ref}")
 
-    ours_s = _best_of(7, lambda: [weighted_length(t) for t in corpus])
-    parse_s = _best_of(5, lambda: [parse_tweet(t) for t in corpus])
-    ref_s = _best_of(3, lambda: [twitter_text.parse_tweet(t).weightedLength for t in corpus])
+    ours_s = best_of(7, lambda: [weighted_length(t) for t in corpus])
+    parse_s = best_of(5, lambda: [parse_tweet(t) for t in corpus])
+    ref_s = best_of(3, lambda: [twitter_text.parse_tweet(t).weightedLength for t in corpus])
     same = not mismatches
     print(
         f"x weighted length: {len(corpus)} texts, ours {ours_s * 1000:.1f} ms, "

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from bench.timing import best_of
 from content.compose import compose_all
 from content.formatting import Extras, _Formatter
 from scheduler.config import PROJECT_ROOT, load_brand, load_post
@@ -20,15 +20,6 @@ class _NaiveFormatter(_Formatter):
                 break
             best = j
         return best
-
-
-def best_of(repeats: int, run: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> int:

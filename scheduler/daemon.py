@@ -1,0 +1,414 @@
+"""The daemon: claims due deliveries and publishes them, part by part, on a bounded worker pool.
+
+APScheduler 3.x's BlockingScheduler drives three jobs: `claim` (wakes at the next due time, or
+after the poll interval at the latest, and when a worker frees up), `reap` (requeues deliveries
+of daemons that died mid-publish, and marks misses) and `heartbeat` (renews this daemon's
+leases). The deliveries table is the source of truth, not APScheduler's job store: several
+daemons share the table, and nothing is lost when one of them is killed.
+
+SIGTERM and SIGINT stop claiming, let the deliveries in flight finish, then exit.
+`until_idle` exits once nothing is due and nothing is in flight, anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from scheduler import states
+from scheduler.publishers import Registry
+from scheduler.publishers.base import (
+    Found,
+    OutgoingDelivery,
+    OutgoingPart,
+    Permanent,
+    Publisher,
+    RateLimited,
+    Sent,
+    Transient,
+)
+from scheduler.states import RetryPolicy, Snapshot, Status, Transition
+from scheduler.store import Store, StoreUnavailable
+from scheduler.store import attempts as inflight
+from scheduler.store.claim import Claimed, claim_due, queue_state, reap, renew, sweep_missed
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    workers: int = 4  # deliveries published at once (never two of one account)
+    lease: timedelta = timedelta(seconds=60)  # a killed daemon's deliveries wait this long
+    poll: float = 0.5  # seconds: the longest sleep, for deliveries queued while asleep
+    until_idle: bool = False
+    reconcile: bool = True  # False only for the crash test's control run
+    retry: RetryPolicy = RetryPolicy()
+    owner: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> DaemonConfig:
+        """Settings from CRIER_WORKERS, CRIER_LEASE_SECONDS, CRIER_POLL_SECONDS and
+        CRIER_UNSAFE_NO_RECONCILE (test only); keyword arguments win."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {
+            "workers": _number(env, "CRIER_WORKERS", 4, int),
+            "lease": timedelta(seconds=_number(env, "CRIER_LEASE_SECONDS", 60.0, float)),
+            "poll": _number(env, "CRIER_POLL_SECONDS", 0.5, float),
+            "reconcile": env.get("CRIER_UNSAFE_NO_RECONCILE", "").strip() not in ("1", "true"),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        config = cls(**values)
+        if config.workers < 1 or config.lease.total_seconds() <= 0 or config.poll <= 0:
+            raise ValueError("workers, lease and poll must be positive")
+        return config
+
+
+@dataclass
+class RunSummary:
+    """What one run of the daemon did, by outcome, with the delivery ids."""
+
+    outcomes: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, outcome: str, delivery_id: int) -> None:
+        self.outcomes.setdefault(outcome, []).append(delivery_id)
+
+    def count(self, outcome: str) -> int:
+        return len(self.outcomes.get(outcome, []))
+
+
+class _Undecided(Exception):
+    """Reconcile could not tell whether a part landed."""
+
+
+class Daemon:
+    """One daemon process's worth of publishing. `clock` and `rng` are injectable for tests."""
+
+    def __init__(
+        self, store: Store, registry: Registry | None = None,
+        config: DaemonConfig | None = None, *,
+        clock: Callable[[], datetime] = utc_now, rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.registry = registry or Registry()
+        config = config or DaemonConfig()
+        self.config = config if config.owner else replace(config, owner=_owner())
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.summary = RunSummary()
+        self._lock = threading.Lock()
+        self._claim_lock = threading.Lock()
+        self._in_flight: dict[int, Claimed] = {}
+        self._pool = ThreadPoolExecutor(max_workers=self.config.workers,
+                                        thread_name_prefix="crier-publish")
+        self._stopping = threading.Event()
+        self._scheduler: BlockingScheduler | None = None
+        if not self.config.reconcile:
+            log.warning("CRIER_UNSAFE_NO_RECONCILE is set: unknown outcomes are resent blindly; "
+                        "this is for the crash test's control run only")
+
+    # -- the pieces, callable without APScheduler ----------------------------------------------
+
+    def claim(self, now: datetime) -> list[Future[str]]:
+        """Claim what is due for the free workers and start publishing it."""
+        # One claim at a time in this process, or two would count the same free workers.
+        with self._claim_lock:
+            with self._lock:
+                free = self.config.workers - len(self._in_flight)
+            if free <= 0 or self._stopping.is_set():
+                return []
+            claimed = claim_due(self.store, now=now, owner=self.config.owner, limit=free,
+                                lease=self.config.lease)
+            futures = []
+            for item in claimed:
+                with self._lock:
+                    self._in_flight[item.id] = item
+                futures.append(self._pool.submit(self._work, item))
+            return futures
+
+    def housekeep(self, now: datetime) -> None:
+        """Requeue deliveries of dead daemons and mark misses, reporting them."""
+        requeued = reap(self.store, now)
+        if requeued:
+            log.warning("requeued %d delivery(ies) whose daemon stopped mid-publish, to be "
+                        "reconciled before any resend: %s", len(requeued), _ids(requeued))
+        missed = sweep_missed(self.store, now)
+        for delivery_id in missed:
+            self.summary.add("missed", delivery_id)
+        if missed:
+            log.warning("missed %d delivery(ies), past their max lateness: %s "
+                        "(`crier queue list --status missed`)", len(missed), _ids(missed))
+
+    def heartbeat(self, now: datetime) -> None:
+        with self._lock:
+            held = list(self._in_flight.values())
+        kept = renew(self.store, held, now, self.config.lease)
+        for item in held:
+            if item.id not in kept:
+                log.warning("delivery %d: lease lost; another daemon will reconcile it", item.id)
+
+    def in_flight(self) -> int:
+        with self._lock:
+            return len(self._in_flight)
+
+    def publish(self, claimed: Claimed) -> str:
+        """Publish one claimed delivery, part by part; returns the outcome for the attempt log."""
+        publisher = self.registry.get(claimed.publisher)
+        delivery, live = inflight.load(self.store, claimed)
+        snapshot = Snapshot(claimed.attempts, claimed.due_at, claimed.miss_after, len(live),
+                            claimed.reconcile)
+        try:
+            pending = [p for p in delivery.parts if p.index not in live]
+            if claimed.reconcile and pending:
+                first = pending[0]
+                if self._landed(publisher, delivery, first, live, claimed):
+                    pending.pop(0)
+            snapshot = replace(snapshot, live_parts=len(live), reconcile=False)
+            if states.is_late(snapshot, self.clock()):
+                return self._finish(claimed, states.missed(snapshot, self.clock()))
+            last: tuple[int, Sent] | None = None
+            for part in pending:
+                if last is not None:  # committed before the next network call
+                    inflight.record_part(self.store, claimed, *last, self.clock(),
+                                         self.config.lease)
+                sent = self._send(publisher, delivery, part, live.get(part.index - 1))
+                live[part.index] = sent
+                last = (part.index, sent)
+            # The last part is recorded with the move to published, in one transaction.
+            return self._finish(claimed, states.published(snapshot, self.clock()), last)
+        except RateLimited as exc:
+            return self._finish(claimed, states.rate_limited(snapshot, exc.reset_at, self.clock()))
+        except Permanent as exc:
+            return self._finish(claimed, states.permanent(snapshot, str(exc)))
+        except _Undecided as exc:
+            return self._finish(claimed, states.undecided(snapshot, str(exc)))
+        except Transient as exc:
+            # Not sent (sent=False), or the lookup that was to decide could not be made: in
+            # that case the next attempt must look again before sending.
+            return self._finish(claimed, states.transient(
+                snapshot, str(exc), self.clock(), self.rng, self.config.retry,
+                reconcile=exc.sent))
+
+    # -- the worker's steps ------------------------------------------------------------------
+
+    def _landed(self, publisher: Publisher, delivery: OutgoingDelivery, part: OutgoingPart,
+                live: dict[int, Sent], claimed: Claimed) -> bool:
+        """Reconcile: did an earlier attempt put `part` on the network? Records it if so."""
+        if not self.config.reconcile:
+            return False  # the unsafe control run: resend without looking
+        try:
+            found = publisher.lookup(delivery, part)
+        except Transient as exc:
+            raise Transient(f"could not check whether part {part.index + 1} landed: {exc}",
+                            sent=True) from None
+        if found.found is Found.UNKNOWN or (found.found is Found.YES and found.sent is None):
+            raise _Undecided(f"part {part.index + 1} may have been published; {found.detail}")
+        if found.found is Found.YES and found.sent is not None:
+            log.info("delivery %d part %d: already on the network (%s)",
+                     delivery.id, part.index, found.detail)
+            inflight.record_part(self.store, claimed, part.index, found.sent, self.clock(),
+                                 self.config.lease)
+            live[part.index] = found.sent
+            return True
+        return False
+
+    def _send(self, publisher: Publisher, delivery: OutgoingDelivery, part: OutgoingPart,
+              previous: Sent | None) -> Sent:
+        try:
+            return publisher.publish_part(delivery, part, previous)
+        except (RateLimited, Permanent):
+            raise
+        except Transient as exc:
+            if not exc.sent:
+                raise
+            why: Exception = exc
+        except Exception as exc:  # UnknownOutcome, or a publisher bug after the request
+            why = exc
+        log.warning("delivery %d part %d: outcome unknown (%s); reconciling",
+                    delivery.id, part.index, why)
+        if not self.config.reconcile:
+            raise Transient(f"outcome unknown: {why}", sent=False)
+        try:
+            found = publisher.lookup(delivery, part)
+        except Transient as exc:
+            raise Transient(f"outcome unknown ({why}) and the check failed: {exc}",
+                            sent=True) from None
+        if found.found is Found.YES and found.sent is not None:
+            return found.sent
+        if found.found is Found.NO:
+            # Certainly not there: send it again, after a backoff, looking once more first.
+            raise Transient(f"not published ({why}); {found.detail}", sent=True)
+        raise _Undecided(f"part {part.index + 1}: outcome unknown ({why}); {found.detail}")
+
+    def _finish(self, claimed: Claimed, move: Transition,
+                part: tuple[int, Sent] | None = None) -> str:
+        inflight.finish(self.store, claimed, move, self.clock(), part)
+        level = logging.INFO if move.status is Status.PUBLISHED else logging.WARNING
+        log.log(level, "delivery %d (%s): %s%s", claimed.id, claimed.platform, move.outcome,
+                f": {move.error}" if move.error else "")
+        return move.outcome
+
+    def _work(self, claimed: Claimed) -> str:
+        outcome = "lost_lease"
+        try:
+            outcome = self.publish(claimed)
+        except inflight.LostLease as exc:
+            log.warning("%s; stopping work on it", exc)
+        except StoreUnavailable as exc:
+            # The lease will expire and the delivery come back to be reconciled.
+            log.error("delivery %d: the database failed mid-publish: %s", claimed.id, exc)
+            outcome = "store_unavailable"
+        except Exception:
+            log.exception("delivery %d: unexpected error; it will be reconciled", claimed.id)
+            outcome = self._give_back(claimed)
+        finally:
+            with self._lock:
+                self._in_flight.pop(claimed.id, None)
+            self.summary.add(outcome, claimed.id)
+            self._wake()  # a worker is free: claim again now
+        return outcome
+
+    def _give_back(self, claimed: Claimed) -> str:
+        snapshot = Snapshot(claimed.attempts, claimed.due_at, claimed.miss_after)
+        move = states.transient(snapshot, "unexpected error (see the daemon's log)",
+                                self.clock(), self.rng, self.config.retry, reconcile=True)
+        try:
+            return self._finish(claimed, move)
+        except Exception:
+            log.exception("delivery %d: could not record the error", claimed.id)
+            return "error"
+
+    # -- APScheduler -------------------------------------------------------------------------
+
+    def run(self, install_signals: bool = True) -> RunSummary:
+        """Run until stopped (SIGTERM, SIGINT, `stop()`), or until idle if so configured."""
+        # Its "job skipped: already running" warnings are the normal case here: a worker's
+        # wake-up landing while the claim job runs.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+        scheduler = BlockingScheduler(timezone=UTC, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        self._scheduler = scheduler
+        now = utc_now()
+        lease = self.config.lease.total_seconds()
+        scheduler.add_job(self._reap_job, "interval", seconds=max(0.5, lease / 4), id="reap",
+                          next_run_time=now)
+        scheduler.add_job(self._claim_job, "interval", seconds=self.config.poll, id="claim",
+                          next_run_time=now)
+        scheduler.add_job(self._heartbeat_job, "interval", seconds=max(0.2, lease / 3),
+                          id="heartbeat")
+        # Misses and dead daemons' deliveries first, so that a restart over a long outage marks
+        # the misses in one statement instead of claiming them one by one.
+        self.housekeep(now)
+        previous = self._install_signals() if install_signals else {}
+        log.info("daemon %s started: %d workers, lease %.0f s", self.config.owner,
+                 self.config.workers, lease)
+        try:
+            scheduler.start()
+        finally:
+            self._stopping.set()
+            self._pool.shutdown(wait=True)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        return self.summary
+
+    def stop(self) -> None:
+        """Stop claiming; exit once the deliveries in flight are finished."""
+        self._stopping.set()
+        threading.Thread(target=self._wake, daemon=True).start()
+
+    def _install_signals(self) -> dict[int, Any]:
+        previous: dict[int, Any] = {}
+
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            log.warning("signal %d: finishing %d delivery(ies) in flight, then exiting",
+                        signum, self.in_flight())
+            self.stop()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, handle)
+        return previous
+
+    def _wake(self) -> None:
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        try:
+            scheduler.modify_job("claim", next_run_time=utc_now())
+        except Exception:  # the scheduler is shutting down: nothing to wake
+            log.debug("claim job not rescheduled", exc_info=True)
+
+    def _claim_job(self) -> None:
+        scheduler = self._scheduler
+        assert scheduler is not None
+        if self._stopping.is_set():
+            if self.in_flight() == 0:
+                scheduler.shutdown(wait=False)
+            return
+        try:
+            now = self.clock()
+            # A read first: an idle queue costs no write lock, which other daemons would wait on.
+            state = queue_state(self.store, now)
+            started = self.claim(now) if state.due_now else []
+        except StoreUnavailable as exc:
+            log.error("cannot claim: %s", exc)
+            return
+        if (self.config.until_idle and not started and self.in_flight() == 0
+                and state.due_now == 0 and state.in_flight == 0):
+            log.info("idle: nothing due, nothing in flight")
+            self._stopping.set()
+            scheduler.shutdown(wait=False)
+            return
+        # Wake exactly at the next due time when it comes before the next poll.
+        if state.next_due is not None and now < state.next_due < now + timedelta(
+                seconds=self.config.poll):
+            try:
+                scheduler.modify_job("claim", next_run_time=state.next_due)
+            except Exception:
+                log.debug("claim job not rescheduled", exc_info=True)
+
+    def _reap_job(self) -> None:
+        try:
+            self.housekeep(self.clock())
+        except StoreUnavailable as exc:
+            log.error("cannot reap: %s", exc)
+
+    def _heartbeat_job(self) -> None:
+        try:
+            self.heartbeat(self.clock())
+        except StoreUnavailable as exc:
+            log.error("cannot renew leases: %s", exc)
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _ids(ids: list[int]) -> str:
+    shown = ", ".join(map(str, ids[:20]))
+    return shown + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+
+
+def _number(env: Mapping[str, str], name: str, default: Any, kind: Callable[[str], Any]) -> Any:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None

@@ -1,0 +1,175 @@
+"""Which database, how to connect, and what to do when it is locked or down.
+
+`CRIER_DATABASE_URL` selects it: SQLite (the embedded default, `data/crier.db` under the working
+directory) or PostgreSQL (`postgresql+psycopg://...`). SQLite runs in WAL mode (readers never
+block the writer) with a busy timeout, and every write transaction starts with BEGIN IMMEDIATE:
+a deferred transaction that reads and then writes can fail at once with "database is locked"
+when two processes upgrade together, which the busy timeout does not cover.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+from content.errors import CrierError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+DEFAULT_RETRIES = 4
+
+
+class StoreUnavailable(CrierError):
+    """The database is locked by someone else or cannot be reached, even after retrying."""
+
+
+def database_url(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> str:
+    """The URL from CRIER_DATABASE_URL, else a SQLite file in the working directory's data/."""
+    env = os.environ if env is None else env
+    url = env.get("CRIER_DATABASE_URL", "").strip()
+    if url:
+        return url
+    return sqlite_url((cwd or Path.cwd()) / "data" / "crier.db")
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
+
+
+def describe(url: str) -> str:
+    """The URL for messages and logs: never the password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an invalid URL)"
+
+
+def make_engine(url: str, env: Mapping[str, str] | None = None) -> Engine:
+    """An engine for `url`, with the SQLite pragmas and transaction handling described above."""
+    env = os.environ if env is None else env
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreUnavailable(
+            f"CRIER_DATABASE_URL is not a database URL: expected sqlite:///PATH or "
+            f"postgresql+psycopg://USER@HOST:PORT/DB, got {url!r}"
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database, _int(env, "CRIER_DB_BUSY_TIMEOUT_MS",
+                                                         DEFAULT_BUSY_TIMEOUT_MS))
+    if parsed.get_backend_name() == "postgresql":
+        # No pool_pre_ping: it costs a round trip per transaction, and a connection that died
+        # in the pool fails its transaction, which run_transaction retries on a fresh one.
+        return create_engine(
+            url, pool_size=8, max_overflow=8, connect_args={"connect_timeout": 5},
+        )
+    raise StoreUnavailable(
+        f"unsupported database {parsed.get_backend_name()!r} in CRIER_DATABASE_URL; "
+        "Crier runs on SQLite (sqlite:///PATH) or PostgreSQL (postgresql+psycopg://...)"
+    )
+
+
+def _sqlite_engine(url: str, database: str | None, busy_ms: int) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"timeout": busy_ms / 1000, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN out of pysqlite's hands so that `_begin` below decides which BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit survives a power cut, not only a killed process. A delivery's recorded
+        # remote id is what stops a second send; it costs ~0.3 ms per commit here.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("crier_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def run_transaction(
+    engine: Engine,
+    fn: Callable[[Connection], T],
+    *,
+    write: bool,
+    url: str,
+    retries: int = DEFAULT_RETRIES,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run `fn(conn)` in one transaction; on a locked or unreachable database, retry, then fail.
+
+    Retrying is safe because a failed transaction is rolled back whole. The error names what
+    was tried and what to do; the URL is shown without its password.
+    """
+    delay = 0.05
+    for attempt in range(1, retries + 1):
+        try:
+            with engine.connect() as conn:
+                if write:
+                    conn = conn.execution_options(crier_write=True)
+                with conn.begin():
+                    return fn(conn)
+        except (OperationalError, DBAPIError) as exc:
+            if not _retryable(exc):
+                raise
+            if attempt == retries:
+                raise StoreUnavailable(_explain(exc, url, retries)) from None
+            log.warning("database busy or unreachable (%s); retry %d of %d",
+                        _reason(exc), attempt, retries - 1)
+            sleep(delay)
+            delay = min(delay * 4, 2.0)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    return isinstance(exc, OperationalError) or exc.connection_invalidated
+
+
+def _reason(exc: DBAPIError) -> str:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _explain(exc: DBAPIError, url: str, tries: int) -> str:
+    reason = _reason(exc)
+    where = describe(url)
+    if "locked" in reason or "busy" in reason:
+        return (
+            f"the database {where} is locked by another program and stayed locked "
+            f"({tries} tries); close whatever holds it (a database browser, a stuck crier) "
+            f"and run the command again; nothing was changed"
+        )
+    return (
+        f"cannot use the database {where}: {reason} ({tries} tries); check that the server is "
+        f"running and CRIER_DATABASE_URL is right; nothing was changed"
+    )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise StoreUnavailable(f"{name} must be a whole number, got {raw!r}") from None

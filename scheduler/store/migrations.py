@@ -1,0 +1,80 @@
+"""Schema migrations: registered functions, applied in order, recorded in `schema_version`.
+
+This is the "Alembic or equivalent". Alembic would bring an ini file, an env.py and a scripts
+folder that must ship inside the package so `crier` can upgrade an author's SQLite file by
+itself; what Crier needs is a short, linear list of steps applied automatically on open, on
+SQLite and PostgreSQL alike, by whichever of several daemons starts first. A registry of
+functions over SQLAlchemy Core does that in a page, with one dependency fewer.
+
+Rules for adding a migration: append a function with the next number; never edit one that has
+shipped. Migration 1 builds the tables from `schema.py` as they are at version 1: once a later
+migration changes a table, copy that table's version-1 definition in here first.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, inspect, select, text
+
+from scheduler.store import schema
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[Connection], None]
+MIGRATIONS: dict[int, tuple[str, Migration]] = {}
+
+
+def migration(version: int, name: str) -> Callable[[Migration], Migration]:
+    def register(fn: Migration) -> Migration:
+        if version in MIGRATIONS:
+            raise ValueError(f"migration {version} registered twice")
+        MIGRATIONS[version] = (name, fn)
+        return fn
+
+    return register
+
+
+@migration(1, "posts, deliveries, parts, images, attempts, slots")
+def _v1(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=[t for t in schema.TABLES_V1
+                                             if t is not schema.schema_version])
+    conn.execute(schema.store_meta.insert().values(key="store_id", value=uuid.uuid4().hex))
+
+
+def migrate(conn: Connection) -> list[int]:
+    """Apply every pending migration in this transaction; returns the versions applied.
+
+    Run inside a write transaction: on SQLite BEGIN IMMEDIATE already serializes two daemons
+    starting together; on PostgreSQL a transaction-scoped advisory lock does.
+    """
+    if conn.dialect.name == "postgresql":
+        # Any fixed key works, as long as every crier uses the same one.
+        conn.execute(text("SELECT pg_advisory_xact_lock(424242017)"))
+    if not inspect(conn).has_table("schema_version"):
+        schema.schema_version.create(conn)
+    done = set(conn.execute(select(schema.schema_version.c.version)).scalars())
+    applied: list[int] = []
+    for version in sorted(MIGRATIONS):
+        if version in done:
+            continue
+        name, fn = MIGRATIONS[version]
+        log.info("applying migration %d: %s", version, name)
+        fn(conn)
+        conn.execute(schema.schema_version.insert().values(
+            version=version, name=name, applied_at=datetime.now(UTC)))
+        applied.append(version)
+    return applied
+
+
+def current_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("schema_version"):
+            return 0
+        return int(conn.execute(
+            select(schema.schema_version.c.version).order_by(
+                schema.schema_version.c.version.desc()).limit(1)
+        ).scalar() or 0)

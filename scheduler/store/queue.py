@@ -1,0 +1,419 @@
+"""The queue as the author sees it: add (in bulk), list, show, cancel, retry and reschedule.
+
+Every change is one transaction: when anything in a command is wrong (an unknown id, a delivery
+that cannot move that way) nothing is changed, and the error says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.expression import Insert
+
+from content.errors import CrierError
+from scheduler.states import CANCELLABLE, RETRYABLE, IllegalTransition, Status
+from scheduler.store import Store
+from scheduler.store.schema import (
+    accounts,
+    attempts,
+    blobs,
+    deliveries,
+    delivery_parts,
+    part_images,
+    posts,
+)
+
+ANALYZE_AFTER = 500  # deliveries queued at once that make PostgreSQL refresh its statistics
+
+
+class NoSuchDelivery(CrierError):
+    """An id that is not in the queue."""
+
+
+@dataclass(frozen=True)
+class NewImage:
+    data: bytes
+    format: str
+    width: int
+    height: int
+    alt: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewPart:
+    index: int
+    text: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    images: tuple[NewImage, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """One network's delivery of a post, ready to be stored: what, where, when."""
+
+    platform: str
+    account: str
+    publisher: str
+    due_at: datetime  # aware
+    parts: tuple[NewPart, ...]
+    wall: str | None = None
+    zone: str | None = None
+    time_note: str | None = None
+    max_lateness: timedelta = timedelta(minutes=120)
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewPost:
+    source: str
+    deliveries: tuple[NewDelivery, ...]
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """A delivery as listed: where it stands and why."""
+
+    id: int
+    post_id: int
+    source: str
+    title: str | None
+    platform: str
+    account: str
+    publisher: str
+    status: str
+    due_at: datetime
+    wall: str | None
+    zone: str | None
+    time_note: str | None
+    next_attempt_at: datetime
+    miss_after: datetime
+    attempts: int
+    reconcile: bool
+    parts: int
+    live_parts: int
+    last_error: str | None
+    published_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+
+
+def queue_posts(store: Store, new_posts: Sequence[NewPost], now: datetime) -> list[DeliveryRow]:
+    """Store every post and its deliveries in one transaction; returns the queued deliveries."""
+    ids = store.write(lambda conn: insert_posts(conn, new_posts, now))
+    return list_deliveries(store, ids=ids)
+
+
+def insert_posts(conn: Connection, new_posts: Sequence[NewPost], now: datetime) -> list[int]:
+    """The bulk insert behind `queue_posts`: a few multi-row statements, whatever the count.
+
+    Returns the new delivery ids in the order given. This is the entry point for queueing many
+    deliveries at once (benches, tests): no formatting, no rendering, only rows.
+    """
+    if not new_posts:
+        return []
+    post_ids = _insert_ids(conn, posts, [
+        {"source": p.source, "title": p.title, "created_at": now} for p in new_posts])
+    flat = [(post_id, d) for post_id, p in zip(post_ids, new_posts, strict=True)
+            for d in p.deliveries]
+    if not flat:
+        return []
+    seen_accounts = {d.account: {"key": d.account, "platform": d.platform,
+                                 "publisher": d.publisher} for _, d in flat}
+    conn.execute(_insert_ignore(conn, accounts, "key"), list(seen_accounts.values()))
+    delivery_ids = _insert_ids(conn, deliveries,
+                               [_delivery_values(post_id, d, now) for post_id, d in flat])
+    part_rows = [
+        {"delivery_id": did, "idx": part.index, "text": part.text,
+         "payload": json.dumps(part.payload, ensure_ascii=False)}
+        for did, (_, d) in zip(delivery_ids, flat, strict=True) for part in d.parts
+    ]
+    conn.execute(delivery_parts.insert(), part_rows)
+    image_rows = []
+    blob_rows: dict[str, dict[str, Any]] = {}
+    for did, (_, d) in zip(delivery_ids, flat, strict=True):
+        for part in d.parts:
+            for position, image in enumerate(part.images):
+                sha = image.sha256
+                blob_rows[sha] = {"sha256": sha, "format": image.format,
+                                  "size": len(image.data), "data": image.data}
+                image_rows.append({"delivery_id": did, "idx": part.index, "position": position,
+                                   "sha256": sha, "format": image.format, "width": image.width,
+                                   "height": image.height, "alt": image.alt})
+    if image_rows:
+        conn.execute(_insert_ignore(conn, blobs, "sha256"), list(blob_rows.values()))
+        conn.execute(part_images.insert(), image_rows)
+    if conn.dialect.name == "postgresql" and len(delivery_ids) >= ANALYZE_AFTER:
+        # Without fresh statistics PostgreSQL plans the claim as if the table were empty and
+        # walks every due row per account; autovacuum would fix that only a minute later.
+        conn.execute(text("ANALYZE deliveries"))
+    return delivery_ids
+
+
+def _insert_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows`, returning their new ids in order, in as few statements as possible."""
+    if conn.dialect.name == "sqlite":
+        # SQLite cannot promise the order of RETURNING rows in a multi-row INSERT, so
+        # SQLAlchemy would fall back to one statement per row. The write transaction holds
+        # SQLite's only write lock (BEGIN IMMEDIATE): the ids after max(id) are ours to give.
+        first = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+        ids = list(range(first, first + len(rows)))
+        conn.execute(table.insert(), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+        return ids
+    return list(conn.execute(
+        table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+
+
+def _delivery_values(post_id: int, d: NewDelivery, now: datetime) -> dict[str, Any]:
+    if not d.parts:
+        raise ValueError(f"a {d.platform} delivery with no parts")
+    return {
+        "post_id": post_id, "platform": d.platform, "account": d.account,
+        "publisher": d.publisher, "status": Status.QUEUED.value, "due_at": d.due_at,
+        "wall": d.wall, "zone": d.zone, "time_note": d.time_note,
+        "next_attempt_at": d.due_at, "miss_after": d.due_at + d.max_lateness,
+        "attempts": 0, "reconcile": False, "parts": len(d.parts),
+        "payload": json.dumps(d.payload, ensure_ascii=False),
+        "created_at": now, "updated_at": now,
+    }
+
+
+def _insert_ignore(conn: Connection, table: Any, key: str) -> Insert:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+
+
+def _live_parts() -> Any:
+    return (
+        select(func.count())
+        .where(delivery_parts.c.delivery_id == deliveries.c.id,
+               delivery_parts.c.remote_id.is_not(None))
+        .scalar_subquery()
+    )
+
+
+def _row_query() -> Any:
+    return select(
+        deliveries, posts.c.source, posts.c.title, _live_parts().label("live_parts"),
+    ).join(posts, posts.c.id == deliveries.c.post_id)
+
+
+def _to_row(r: Row[Any]) -> DeliveryRow:
+    m = r._mapping
+    return DeliveryRow(
+        id=m["id"], post_id=m["post_id"], source=m["source"], title=m["title"],
+        platform=m["platform"], account=m["account"], publisher=m["publisher"],
+        status=m["status"], due_at=m["due_at"], wall=m["wall"], zone=m["zone"],
+        time_note=m["time_note"], next_attempt_at=m["next_attempt_at"],
+        miss_after=m["miss_after"], attempts=m["attempts"], reconcile=bool(m["reconcile"]),
+        parts=m["parts"], live_parts=int(m["live_parts"] or 0), last_error=m["last_error"],
+        published_at=m["published_at"],
+    )
+
+
+def list_deliveries(
+    store: Store, *, status: Iterable[str] = (), ids: Sequence[int] | None = None,
+    post_id: int | None = None, limit: int | None = None,
+) -> list[DeliveryRow]:
+    """Deliveries in due order, filtered by status, ids or post."""
+    query = _row_query().order_by(deliveries.c.due_at, deliveries.c.id)
+    wanted = [Status(s).value for s in status]
+    if wanted:
+        query = query.where(deliveries.c.status.in_(wanted))
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(deliveries.c.id.in_(list(ids)))
+    if post_id is not None:
+        query = query.where(deliveries.c.post_id == post_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return store.read(lambda conn: [_to_row(r) for r in conn.execute(query)])
+
+
+def counts(store: Store) -> dict[str, int]:
+    """How many deliveries are in each state."""
+    query = select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+    return store.read(lambda conn: {r[0]: int(r[1]) for r in conn.execute(query)})
+
+
+@dataclass(frozen=True)
+class PartRow:
+    index: int
+    text: str
+    remote_id: str | None
+    remote_url: str | None
+    sent_at: datetime | None
+    images: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    attempt_id: str
+    owner: str
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryDetail:
+    delivery: DeliveryRow
+    parts: tuple[PartRow, ...]
+    attempts: tuple[AttemptRow, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        def plain(obj: Any) -> Any:
+            data = {k: getattr(obj, k) for k in obj.__dataclass_fields__}
+            return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+
+        out = self.delivery.to_json()
+        out["part_list"] = [
+            {**plain(p), "images": list(p.images)} for p in self.parts]
+        out["attempt_log"] = [plain(a) for a in self.attempts]
+        return out
+
+
+def show(store: Store, delivery_id: int) -> DeliveryDetail:
+    def read(conn: Connection) -> DeliveryDetail:
+        row = conn.execute(_row_query().where(deliveries.c.id == delivery_id)).first()
+        if row is None:
+            raise NoSuchDelivery(f"no delivery {delivery_id}; `crier queue list` shows the ids")
+        images: dict[int, list[dict[str, Any]]] = {}
+        for image in conn.execute(
+            select(part_images).where(part_images.c.delivery_id == delivery_id)
+            .order_by(part_images.c.idx, part_images.c.position)
+        ).mappings():
+            images.setdefault(image["idx"], []).append(
+                {"format": image["format"], "width": image["width"], "height": image["height"],
+                 "alt": image["alt"], "sha256": image["sha256"]})
+        parts = tuple(
+            PartRow(p.idx, p.text, p.remote_id, p.remote_url, p.sent_at,
+                    tuple(images.get(p.idx, ())))
+            for p in conn.execute(
+                select(delivery_parts).where(delivery_parts.c.delivery_id == delivery_id)
+                .order_by(delivery_parts.c.idx))
+        )
+        log = tuple(
+            AttemptRow(a.attempt_id, a.owner, a.started_at, a.ended_at, a.outcome, a.detail)
+            for a in conn.execute(
+                select(attempts).where(attempts.c.delivery_id == delivery_id)
+                .order_by(attempts.c.id))
+        )
+        return DeliveryDetail(_to_row(row), parts, log)
+
+    return store.read(read)
+
+
+def _load_for_change(conn: Connection, ids: Sequence[int]) -> list[DeliveryRow]:
+    rows = {r.id: r for r in (_to_row(x) for x in conn.execute(
+        _row_query().where(deliveries.c.id.in_(list(ids)))))}
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise NoSuchDelivery(
+            f"no delivery {', '.join(map(str, missing))}; `crier queue list` shows the ids; "
+            "nothing was changed")
+    return [rows[i] for i in ids]
+
+
+def _update_if_unchanged(conn: Connection, row: DeliveryRow, values: dict[str, Any]) -> None:
+    # The status read above still holds: on SQLite BEGIN IMMEDIATE guarantees it; on
+    # PostgreSQL a daemon may have claimed the delivery since, which this WHERE catches.
+    result = conn.execute(
+        deliveries.update()
+        .where(deliveries.c.id == row.id, deliveries.c.status == row.status)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        raise IllegalTransition(
+            f"delivery {row.id} changed while this command ran (a daemon picked it up?); "
+            "nothing was changed; look at it again with `crier queue show`")
+
+
+def cancel(store: Store, ids: Sequence[int], now: datetime) -> list[DeliveryRow]:
+    """Cancel deliveries not yet published. All or nothing."""
+    def change(conn: Connection) -> None:
+        for row in _load_for_change(conn, ids):
+            if row.status not in CANCELLABLE:
+                raise IllegalTransition(_cannot(row, "cancelled"))
+            _update_if_unchanged(conn, row, {"status": Status.CANCELLED.value,
+                                             "updated_at": now, "last_error": None})
+
+    store.write(change)
+    return list_deliveries(store, ids=ids)
+
+
+def retry(store: Store, ids: Sequence[int], now: datetime) -> list[DeliveryRow]:
+    """Send failed, missed, cancelled or needs-attention deliveries now, resuming after the
+    last live part. For needs_attention this is the author's word that the uncertain part is
+    not on the network: it is sent again without looking."""
+    def change(conn: Connection) -> None:
+        for row in _load_for_change(conn, ids):
+            if row.status not in RETRYABLE:
+                raise IllegalTransition(_cannot(row, "retried"))
+            _update_if_unchanged(conn, row, {
+                "status": Status.QUEUED.value, "next_attempt_at": now,
+                "miss_after": now + (row.miss_after - row.due_at), "attempts": 0,
+                "reconcile": False, "last_error": None, "updated_at": now,
+            })
+
+    store.write(change)
+    return list_deliveries(store, ids=ids)
+
+
+@dataclass(frozen=True)
+class Move:
+    """A delivery's new time."""
+
+    id: int
+    due_at: datetime
+    wall: str | None = None
+    zone: str | None = None
+    time_note: str | None = None
+
+
+def reschedule(store: Store, moves: Sequence[Move], now: datetime) -> list[DeliveryRow]:
+    """Move deliveries nothing of which is live yet to new times (queued again if needed).
+    All or nothing."""
+    def change(conn: Connection) -> None:
+        rows = _load_for_change(conn, [m.id for m in moves])
+        for row, move in zip(rows, moves, strict=True):
+            if row.status not in RETRYABLE | {Status.QUEUED}:
+                raise IllegalTransition(_cannot(row, "rescheduled"))
+            if row.live_parts:
+                raise IllegalTransition(
+                    f"delivery {row.id} is partly published ({row.live_parts} of {row.parts} "
+                    "parts live); `crier queue retry` it to send the rest; nothing was changed")
+            _update_if_unchanged(conn, row, {
+                "status": Status.QUEUED.value, "due_at": move.due_at, "wall": move.wall,
+                "zone": move.zone, "time_note": move.time_note, "next_attempt_at": move.due_at,
+                "miss_after": move.due_at + (row.miss_after - row.due_at), "attempts": 0,
+                "reconcile": False, "last_error": None, "updated_at": now,
+            })
+
+    store.write(change)
+    return list_deliveries(store, ids=[m.id for m in moves])
+
+
+def _cannot(row: DeliveryRow, verb: str) -> str:
+    hint = {
+        "publishing": "it is being published right now",
+        "published": "it is already published",
+        "queued": "it is still queued",
+    }.get(row.status, f"it is {row.status}")
+    return f"delivery {row.id} ({row.platform}) cannot be {verb}: {hint}; nothing was changed"

@@ -1,0 +1,202 @@
+"""The store's tables (SQLAlchemy Core): posts, deliveries, their parts and images, attempts.
+
+The deliveries table is the source of truth for the daemon (not APScheduler's job store): a
+delivery's `status` and lease columns are what several daemons coordinate on. Every instant is
+an aware UTC datetime in Python; `UTCDateTime` maps it to TIMESTAMPTZ on PostgreSQL and to
+fixed-width ISO text on SQLite, where text order is time order, so the indexes work on both.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; naive datetimes are refused rather than guessed at."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given to the store; pass UTC")
+        value = value.astimezone(UTC)
+        # SQLite has no time zone type: store the UTC wall clock, always with microseconds,
+        # so that comparing the text compares the instants.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+)
+
+# One row per key; `store_id` names this database in the outbox log, so a reused outbox folder
+# can never make reconcile mistake another database's delivery 1 for this one's.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),  # the post file, as the author named it
+    Column("title", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The per-account mutex: a delivery is claimed together with its account, so one account never
+# has two deliveries in flight, across every daemon (a thread's replies stay in order and two
+# posts never interleave on the author's timeline).
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("platform", String(32), nullable=False),
+    Column("publisher", String(32), nullable=False),
+    Column("busy_attempt", String(64)),
+    Column("busy_until", UTCDateTime),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("account", String(200), ForeignKey("accounts.key"), nullable=False),
+    Column("publisher", String(32), nullable=False),
+    Column("status", String(20), nullable=False),
+    # When the author wants it out: the UTC instant, and the wall time + zone it came from.
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("wall", String(16)),
+    Column("zone", String(64)),
+    Column("time_note", Text),  # how a DST gap or overlap was resolved, shown at queue time
+    # When it may next be claimed: due_at at first, later moved by backoff or a rate limit.
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    # due_at + max_lateness, fixed at queue time: past it, a delivery nothing of which is live
+    # yet is missed instead of published (portable, and indexable, unlike date arithmetic).
+    Column("miss_after", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),  # failed attempts so far
+    # The last attempt may have reached the network: look before sending again.
+    Column("reconcile", Boolean, nullable=False, default=False),
+    Column("attempt_id", String(64)),
+    Column("lease_owner", String(200)),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("parts", Integer, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON: notes and settings of the composed delivery
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime),
+)
+# The claim's index: "queued and due", in due order, per account (see claim.py).
+# `id` last: the claim orders by (next_attempt_at, id), and PostgreSQL's index has no rowid.
+Index("ix_deliveries_claim", deliveries.c.status, deliveries.c.account,
+      deliveries.c.next_attempt_at, deliveries.c.id)
+# The next wake-up time, "anything due?", the miss sweep (due rows only) and the reaper
+# (publishing rows, a handful). Every index led by status is rewritten at each move, and every
+# move is a commit to disk: two of them, no more.
+Index("ix_deliveries_due", deliveries.c.status, deliveries.c.next_attempt_at)
+Index("ix_deliveries_post", deliveries.c.post_id)
+
+delivery_parts = Table(
+    "delivery_parts",
+    metadata,
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON: the composed part (facets, limits...)
+    # Set, and committed, as soon as the network accepted the part: a retry resumes after it.
+    Column("remote_id", Text),
+    Column("remote_url", Text),
+    Column("sent_at", UTCDateTime),
+    PrimaryKeyConstraint("delivery_id", "idx"),
+)
+
+# Rendered images, stored once by content hash: what the author previewed is what is sent.
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("format", String(16), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+part_images = Table(
+    "part_images",
+    metadata,
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("alt", Text, nullable=False),
+    PrimaryKeyConstraint("delivery_id", "idx", "position"),
+)
+
+# One row per claim of a delivery: who tried, when, and how it ended.
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), nullable=False),
+    Column("attempt_id", String(64), nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("outcome", String(32)),
+    Column("detail", Text),
+)
+Index("ix_attempts_delivery", attempts.c.delivery_id)
+
+# The author's weekly posting schedule per network, as written ("mon,wed,fri 09:00").
+slots = Table(
+    "slots",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("spec", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+TABLES_V1 = (
+    schema_version, store_meta, posts, accounts, deliveries, delivery_parts, blobs, part_images,
+    attempts, slots,
+)

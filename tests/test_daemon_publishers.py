@@ -1,0 +1,112 @@
+"""The publisher registry's rule and the outbox publisher's contract (files, log, reconcile)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from scheduler.publishers import NotConfigured, Registry, route
+from scheduler.publishers.base import Found, OutgoingDelivery, OutgoingImage, OutgoingPart
+from scheduler.publishers.outbox import OutboxPublisher, read_sent_log
+
+
+def delivery(store_id: str = "a" * 32, delivery_id: int = 7, parts: int = 2) -> OutgoingDelivery:
+    image = OutgoingImage(b"\x89PNG...", "PNG", 1600, 900, "A quote card")
+    return OutgoingDelivery(
+        delivery_id, "bluesky", "outbox:bluesky",
+        tuple(OutgoingPart(i, f"part {i}", (image,) if i == 0 else (), {"i": i})
+              for i in range(parts)),
+        store_id, "attempt")
+
+
+def test_route_outbox_when_unconfigured_real_when_configured_error_when_live() -> None:
+    unconfigured = route("x", {})
+    assert unconfigured.publisher == "outbox" and unconfigured.account == "outbox:x"
+    assert "X_API_KEY, X_API_SECRET" in (unconfigured.note or "")
+    # Configured, but no Threads publisher registered: still the outbox, and it says why.
+    threads = {"THREADS_USER_ID": "1", "THREADS_ACCESS_TOKEN": "t"}
+    assert "no Threads publisher yet" in (route("threads", threads).note or "")
+    with pytest.raises(NotConfigured, match="no Threads publisher"):
+        route("threads", threads, live=True)
+    with pytest.raises(NotConfigured, match="X_ACCESS_TOKEN_SECRET") as err:
+        route("x", {"X_API_KEY": "hunter2"}, live=True)
+    assert "hunter2" not in str(err.value)
+
+
+def test_a_registered_publisher_is_used_when_its_account_is_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scheduler import publishers
+
+    monkeypatch.setitem(publishers.PUBLISHERS, "threads", OutboxPublisher.from_env)
+    env = {"THREADS_USER_ID": "1789", "THREADS_ACCESS_TOKEN": "tok"}
+    chosen = route("threads", env, live=True)
+    assert chosen.publisher == "threads" and chosen.note is None
+    assert chosen.account == "threads:1789"  # names the account, no secret
+    assert "tok" not in chosen.account
+
+
+def test_registry_builds_each_publisher_once(tmp_path: Path) -> None:
+    registry = Registry(env={"CRIER_OUTBOX_DIR": str(tmp_path)})
+    assert registry.get("outbox") is registry.get("outbox")
+    with pytest.raises(NotConfigured):
+        registry.get("myspace")
+
+
+def test_outbox_writes_files_and_one_log_line_per_part(tmp_path: Path) -> None:
+    outbox = OutboxPublisher(tmp_path)
+    d = delivery()
+    first = outbox.publish_part(d, d.parts[0], None)
+    outbox.publish_part(d, d.parts[1], first)
+    folder = tmp_path / "bluesky" / "7"
+    assert (folder / "part-0.txt").read_text() == "part 0"
+    assert (folder / "part-0-image-1.png").read_bytes() == b"\x89PNG..."
+    assert (folder / "part-0-image-1.alt.txt").read_text() == "A quote card"
+    payload = json.loads((folder / "part-1.json").read_text())
+    assert payload["in_reply_to"] == first.remote_id and payload["composed"] == {"i": 1}
+    log = read_sent_log(tmp_path / "bluesky" / "sent.jsonl")
+    assert [(e["delivery_id"], e["part"], e["parts"]) for e in log] == [(7, 0, 2), (7, 1, 2)]
+    assert {"delivery_id", "part", "parts", "text_sha256", "sent_at"} <= set(log[0])
+    assert outbox.check_account().ok
+
+
+def test_outbox_reconciles_from_its_log_and_never_confuses_two_databases(tmp_path: Path) -> None:
+    outbox = OutboxPublisher(tmp_path)
+    mine, other = delivery("a" * 32), delivery("b" * 32)
+    outbox.publish_part(other, other.parts[0], None)  # delivery 7 of another database
+    assert outbox.lookup(mine, mine.parts[0]).found is Found.NO
+    sent = outbox.publish_part(mine, mine.parts[0], None)
+    found = outbox.lookup(mine, mine.parts[0])
+    assert found.found is Found.YES and found.sent is not None
+    assert found.sent.remote_id == sent.remote_id
+    assert outbox.lookup(mine, mine.parts[1]).found is Found.NO
+
+
+def test_outbox_delay_is_split_around_the_send(tmp_path: Path) -> None:
+    waits: list[float] = []
+    outbox = OutboxPublisher(tmp_path, delay_ms=300, sleep=waits.append)
+    d = delivery()
+    outbox.publish_part(d, d.parts[0], None)
+    assert waits == [0.15, 0.15]
+    assert OutboxPublisher.from_env({"CRIER_OUTBOX_DIR": str(tmp_path),
+                                     "CRIER_OUTBOX_DELAY_MS": "40"}).delay == 0.04
+
+
+def test_concurrent_appends_keep_every_line_whole(tmp_path: Path) -> None:
+    outbox = OutboxPublisher(tmp_path)
+
+    def send(n: int) -> None:
+        for i in range(50):
+            d = delivery(delivery_id=n * 1000 + i, parts=1)
+            outbox.publish_part(d, d.parts[0], None)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    log = read_sent_log(tmp_path / "bluesky" / "sent.jsonl")
+    assert len(log) == 200 and len({e["delivery_id"] for e in log}) == 200
