@@ -124,7 +124,7 @@ def test_count_reads_json_lines(
     assert link["uri"] == "https://example.com/x"
     mention = next(f for f in first["facets"] if f["type"] == "mention")
     assert mention["handle"] == "alice.bsky.social"
-    text = "Hello @alice.bsky.social, see example.com/x. #tag".encode()
+    text = b"Hello @alice.bsky.social, see example.com/x. #tag"
     assert text[link["byteStart"]:link["byteEnd"]] == b"example.com/x"
     assert (second["valid"], second["bytes"]) == (True, 600)
     assert third["valid"] is False and third["length"] == 301

@@ -1,0 +1,416 @@
+"""The X publisher: posts through tweepy, images through the v2 media upload, reconcile by reading
+the account's recent posts.
+
+- Each part is `tweepy.Client.create_tweet` (OAuth 1.0a user context), a reply to the part
+  before it.
+- Images: tweepy 4.17 has no v2 media upload, so `POST /2/media/upload` (multipart) and the alt
+  text (`POST /2/media/metadata`) are sent on tweepy's own session, signed by tweepy's
+  `OAuth1UserHandler(...).apply_auth()`.
+- X has no idempotency key. Reconcile reads the account's recent posts and looks for the part
+  by its text, compared in a normal form (NFC, entities unescaped, URLs removed: X returns every
+  link as a t.co link and appends one for attached media). A part after the first must also be
+  a reply to a post carrying the previous part's text, and so on up to the first, so the
+  identical closing part of an older thread is never mistaken for this one.
+- A 403 "duplicate content" means X already holds that text: after an unknown outcome that is
+  the sign the part landed. It is confirmed by the same lookup before it is believed.
+
+`X_API_BASE_URL` (for tests and self-hosted proxies only) sends every request meant for X's hosts
+to another address, keeping path and query: the signature is still made over X's real URL.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests  # type: ignore[import-untyped]
+import tweepy
+
+from content.counting.x import extract_urls
+from scheduler.publishers.base import (
+    AccountStatus,
+    Found,
+    Lookup,
+    OutgoingDelivery,
+    OutgoingImage,
+    OutgoingPart,
+    Permanent,
+    Publisher,
+    PublishError,
+    RateLimited,
+    Sent,
+    UnknownOutcome,
+)
+from scheduler.publishers.http import (
+    DEFAULT_TIMEOUT,
+    Redactor,
+    TimeoutAdapter,
+    connection_failed,
+    guard_library_logs,
+    json_words,
+    new_session,
+    reset_time,
+    status_failed,
+    timeout_from_env,
+)
+
+log = logging.getLogger(__name__)
+# At DEBUG these log what goes over the wire: tweepy whole responses (a server may echo a
+# token back), requests-oauthlib and oauthlib the consumer key, the access token and the
+# signed header. Their records pass through a filter that takes our secrets out.
+LIBRARY_LOGGERS = ("tweepy.client", "requests_oauthlib.oauth1_auth", "oauthlib.oauth1.rfc5849",
+                   "oauthlib.oauth1.rfc5849.signature")
+
+X_API = "https://api.x.com"
+X_HOSTS = (
+    "https://api.twitter.com/",
+    "https://api.x.com/",
+    "https://upload.twitter.com/",
+    "https://upload.x.com/",
+)
+ENV = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+MAX_IMAGES = 4
+MAX_ALT_TEXT = 1000
+# How far back reconcile reads: the account's last 200 posts (2 pages of 100). A part being
+# reconciled was sent minutes or hours ago by a solo author: it is well within them.
+RECENT_PAGES = 2
+PAGE_SIZE = 100
+DUPLICATE = "duplicate content"
+_MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "JPG": "image/jpeg", "GIF": "image/gif",
+         "WEBP": "image/webp"}
+
+
+class RewriteAdapter(TimeoutAdapter):
+    """Sends requests meant for X's hosts to `base_url` instead, keeping path and query."""
+
+    def __init__(self, base_url: str, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+        super().__init__(timeout)
+        self.base_url = base_url.rstrip("/")
+
+    def send(self, request: Any, stream: bool = False, timeout: Any = None,
+             verify: Any = True, cert: Any = None, proxies: Any = None) -> Any:
+        parts = urlsplit(request.url or "")
+        request.url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert,
+                            proxies=proxies)
+
+
+def normalise(text: str) -> str:
+    """A post's text as it can be compared with what X returns: NFC, HTML entities unescaped,
+    every URL removed (X rewrites them to t.co), whitespace collapsed."""
+    text = unicodedata.normalize("NFC", html.unescape(text))
+    spans = extract_urls(text)
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start])
+        last = end
+    out.append(text[last:])
+    return " ".join("".join(out).split())
+
+
+@dataclass(frozen=True)
+class _Tweet:
+    id: str
+    text: str  # normalised
+    parent: str | None  # the post it replies to
+
+
+class XPublisher(Publisher):
+    """Publishes to one X account (the one whose access token is configured)."""
+
+    name = "x"
+
+    def __init__(self, consumer_key: str, consumer_secret: str, access_token: str,
+                 access_token_secret: str, *, base_url: str | None = None,
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+        self._client = tweepy.Client(
+            consumer_key=consumer_key, consumer_secret=consumer_secret,
+            access_token=access_token, access_token_secret=access_token_secret,
+            return_type=dict, wait_on_rate_limit=False)  # the daemon waits, not a worker
+        self.session: requests.Session = new_session(timeout, self._client.session)
+        if base_url:
+            adapter = RewriteAdapter(base_url, timeout)
+            for prefix in X_HOSTS:
+                self.session.mount(prefix, adapter)
+        self._auth = tweepy.OAuth1UserHandler(
+            consumer_key, consumer_secret, access_token, access_token_secret).apply_auth()
+        secrets = [consumer_key, consumer_secret, access_token, access_token_secret]
+        self._redact = Redactor(secrets)
+        guard_library_logs(LIBRARY_LOGGERS, secrets)
+        self._lock = threading.Lock()
+        self._user_id: str | None = None
+        # Parts X refused as duplicates that reconcile could not find: lookup must not say NO.
+        self._refused_as_duplicate: set[tuple[str, int, int]] = set()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> XPublisher:
+        missing = [name for name in ENV if not env.get(name, "").strip()]
+        if missing:
+            raise Permanent(f"X: set {', '.join(missing)} to publish to X")
+        base_url = env.get("X_API_BASE_URL", "").strip() or None
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise Permanent(f"X_API_BASE_URL must start with http:// or https://, got {base_url}")
+        return cls(*(env[name].strip() for name in ENV), base_url=base_url,
+                   timeout=timeout_from_env(env))
+
+    # ---- the interface ---------------------------------------------------------------------
+
+    def publish_part(
+        self, delivery: OutgoingDelivery, part: OutgoingPart, previous: Sent | None
+    ) -> Sent:
+        what = _what(delivery, part)
+        if len(part.images) > MAX_IMAGES:
+            raise Permanent(f"{what}: {len(part.images)} images; X takes at most {MAX_IMAGES}")
+        for position, image in enumerate(part.images, 1):
+            if len(image.alt) > MAX_ALT_TEXT:
+                raise Permanent(f"{what}: the alt text of image {position} is {len(image.alt)} "
+                                f"characters; X takes at most {MAX_ALT_TEXT}")
+        media_ids = [self._upload(image, f"{what}, image {n}")
+                     for n, image in enumerate(part.images, 1)]
+        kwargs: dict[str, Any] = {"text": part.text, "user_auth": True}
+        if media_ids:
+            kwargs["media_ids"] = media_ids
+        if previous is not None:
+            kwargs["in_reply_to_tweet_id"] = previous.remote_id
+        try:
+            body = self._client.create_tweet(**kwargs)
+        except tweepy.Forbidden as exc:
+            if DUPLICATE in _words(exc).lower():
+                return self._already_live(delivery, part, what, _words(exc))
+            raise self._http_error(exc, what, creates_post=True) from None
+        except tweepy.HTTPException as exc:
+            raise self._http_error(exc, what, creates_post=True) from None
+        except requests.RequestException as exc:
+            raise connection_failed(exc, what, creates_post=True, redact=self._redact) from None
+        tweet_id = str(((body or {}).get("data") or {}).get("id") or "")
+        if not tweet_id:
+            raise UnknownOutcome(self._redact(f"{what}: X answered without a post id: {body}"))
+        log.info("%s: posted as %s", what, tweet_id)
+        return Sent(tweet_id, _url(tweet_id))
+
+    def lookup(self, delivery: OutgoingDelivery, part: OutgoingPart) -> Lookup:
+        what = _what(delivery, part)
+        try:
+            tweets = self._recent(what)
+        except Permanent as exc:  # e.g. an access tier that may not read timelines
+            return Lookup(Found.UNKNOWN, None, f"cannot read the account's posts ({exc}); "
+                                               "look on X")
+        found, detail = _find(delivery, part, tweets)
+        if found is not None:
+            return Lookup(Found.YES, Sent(found, _url(found)), detail)
+        if detail:  # a match whose thread could not be checked
+            return Lookup(Found.UNKNOWN, None, detail)
+        with self._lock:
+            refused = _key(delivery, part) in self._refused_as_duplicate
+        if refused:
+            return Lookup(Found.UNKNOWN, None,
+                          f"X refused it as a duplicate of a post it holds, but it is not "
+                          f"among the account's {len(tweets)} most recent posts; look on X")
+        return Lookup(Found.NO, None,
+                      f"not among the account's {len(tweets)} most recent posts on X")
+
+    def check_account(self) -> AccountStatus:
+        try:
+            body = self._client.get_me(user_auth=True)
+        except tweepy.HTTPException as exc:
+            return AccountStatus(False, str(self._http_error(exc, "X", creates_post=False)))
+        except requests.RequestException as exc:
+            error = connection_failed(exc, "X", creates_post=False, redact=self._redact)
+            return AccountStatus(False, str(error))
+        data = (body or {}).get("data") or {}
+        with self._lock:
+            self._user_id = str(data.get("id") or "") or None
+        return AccountStatus(True, self._redact(
+            f"signed in as @{data.get('username')} (user id {data.get('id')})"))
+
+    # ---- steps -----------------------------------------------------------------------------
+
+    def _upload(self, image: OutgoingImage, what: str) -> str:
+        mime = _MIME.get(image.format.upper(), "application/octet-stream")
+        extension = mime.rpartition("/")[2]
+        body = self._post(f"{X_API}/2/media/upload", what,
+                          files={"media": (f"image.{extension}", image.data, mime)},
+                          data={"media_category": "tweet_image"})
+        media_id = str(((body or {}).get("data") or {}).get("id") or "")
+        if not media_id:
+            raise Permanent(self._redact(f"{what}: X answered the upload without a media id"))
+        if image.alt:
+            self._post(f"{X_API}/2/media/metadata", f"{what}, alt text",
+                       json={"id": media_id, "metadata": {"alt_text": {"text": image.alt}}})
+        return media_id
+
+    def _post(self, url: str, what: str, **kwargs: Any) -> Any:
+        """A signed request before the post itself: a failure here cannot duplicate anything."""
+        try:
+            response = self.session.post(url, auth=self._auth, **kwargs)
+        except requests.RequestException as exc:
+            raise connection_failed(exc, what, creates_post=False, redact=self._redact) from None
+        if not 200 <= response.status_code < 300:
+            words = _response_words(response)
+            raise status_failed(response.status_code, words, what, creates_post=False,
+                                redact=self._redact, headers=response.headers)
+        try:
+            return response.json()
+        except ValueError:
+            raise Permanent(self._redact(f"{what}: X answered with something not JSON")) from None
+
+    def _already_live(self, delivery: OutgoingDelivery, part: OutgoingPart, what: str,
+                      words: str) -> Sent:
+        """X says it holds this text already: find that post, and believe it only if found."""
+        try:
+            tweets = self._recent(what)
+        except Permanent as exc:
+            raise UnknownOutcome(self._redact(
+                f"{what}: X refused it as a duplicate ({words}), so it is probably live, but "
+                f"the account's posts cannot be read to confirm it ({exc})")) from None
+        found, detail = _find(delivery, part, tweets)
+        if found is not None:
+            log.warning("%s: X refused it as a duplicate; it is already live as %s (%s)",
+                        what, found, detail)
+            return Sent(found, _url(found))
+        want = normalise(part.text)
+        other = next((t for t in tweets.values() if t.text == want), None)
+        if other is not None and not detail:
+            raise Permanent(self._redact(
+                f"{what}: X refused it as a duplicate of an earlier post ({other.id}) that is "
+                f"not part of this thread: X will not take the same text twice; edit the "
+                f"part and retry ({words})"))
+        with self._lock:
+            self._refused_as_duplicate.add(_key(delivery, part))
+        raise UnknownOutcome(self._redact(
+            f"{what}: X refused it as a duplicate ({words}), so it is probably live, but "
+            f"reconcile could not find it{': ' + detail if detail else ''}"))
+
+    def _me(self, what: str) -> str:
+        with self._lock:
+            if self._user_id is not None:
+                return self._user_id
+        try:
+            body = self._client.get_me(user_auth=True)
+        except tweepy.HTTPException as exc:
+            raise self._http_error(exc, f"{what}: reading the account", creates_post=False) \
+                from None
+        except requests.RequestException as exc:
+            raise connection_failed(exc, f"{what}: reading the account", creates_post=False,
+                                    redact=self._redact) from None
+        user_id = str(((body or {}).get("data") or {}).get("id") or "")
+        if not user_id:
+            raise Permanent(f"{what}: X did not say which account the token belongs to")
+        with self._lock:
+            self._user_id = user_id
+        return user_id
+
+    def _recent(self, what: str) -> dict[str, _Tweet]:
+        """The account's most recent posts, by id (replies included, reposts not)."""
+        user_id = self._me(what)
+        tweets: dict[str, _Tweet] = {}
+        token: str | None = None
+        for _ in range(RECENT_PAGES):
+            params: dict[str, Any] = {
+                "max_results": PAGE_SIZE, "exclude": ["retweets"],
+                "tweet_fields": ["referenced_tweets"], "user_auth": True}
+            if token:
+                params["pagination_token"] = token
+            try:
+                body = self._client.get_users_tweets(user_id, **params)
+            except tweepy.HTTPException as exc:
+                raise self._http_error(exc, f"{what}: reading recent posts",
+                                       creates_post=False) from None
+            except requests.RequestException as exc:
+                raise connection_failed(exc, f"{what}: reading recent posts",
+                                        creates_post=False, redact=self._redact) from None
+            for item in (body or {}).get("data") or []:
+                parent = next((str(ref.get("id")) for ref in item.get("referenced_tweets") or []
+                               if ref.get("type") == "replied_to"), None)
+                tweets[str(item["id"])] = _Tweet(str(item["id"]),
+                                                 normalise(str(item.get("text", ""))), parent)
+            token = ((body or {}).get("meta") or {}).get("next_token")
+            if not token:
+                break
+        return tweets
+
+    def _http_error(self, exc: Any, what: str, *, creates_post: bool) -> PublishError:
+        response = exc.response
+        if isinstance(exc, tweepy.TooManyRequests):
+            headers = dict(response.headers)
+            when = reset_time(headers)
+            if when is None and exc.reset_time:
+                headers["x-rate-limit-reset"] = str(exc.reset_time)
+            error = status_failed(429, _words(exc), what, creates_post=creates_post,
+                                  redact=self._redact, headers=headers)
+            assert isinstance(error, RateLimited)
+            return error
+        return status_failed(response.status_code, _words(exc), what, creates_post=creates_post,
+                             redact=self._redact, headers=response.headers)
+
+
+def _find(delivery: OutgoingDelivery, part: OutgoingPart,
+          tweets: dict[str, _Tweet]) -> tuple[str | None, str]:
+    """(id, detail) of the post that is `part` of `delivery` among `tweets`, checked along the
+    thread; (None, detail) when a text matches but its thread reaches out of sight; (None, "")
+    when nothing matches."""
+    wants = [normalise(p.text) for p in delivery.parts[: part.index + 1]]
+    unsure = ""
+    for tweet in sorted(tweets.values(), key=lambda t: int(t.id), reverse=True):
+        if tweet.text != wants[-1]:
+            continue
+        verdict = _chain(tweet, part.index, wants, tweets)
+        if verdict is True:
+            return tweet.id, f"post {tweet.id} has the text of part {part.index + 1}" + (
+                " and replies to the thread's earlier parts" if part.index else "")
+        if verdict is None:
+            unsure = (f"post {tweet.id} has the text of part {part.index + 1}, but the thread "
+                      "it replies to is older than the posts read")
+    return None, unsure
+
+
+def _chain(tweet: _Tweet, index: int, wants: list[str],
+           tweets: dict[str, _Tweet]) -> bool | None:
+    """Whether `tweet` (with part `index`'s text) sits where that part belongs: True, False,
+    or None when its ancestors are out of sight."""
+    current = tweet
+    for position in range(index, 0, -1):
+        if current.parent is None:
+            return False
+        parent = tweets.get(current.parent)
+        if parent is None:
+            return None
+        if parent.text != wants[position - 1]:
+            return False
+        current = parent
+    return current.parent is None  # the first part is never a reply
+
+
+def _key(delivery: OutgoingDelivery, part: OutgoingPart) -> tuple[str, int, int]:
+    return (delivery.store_id, delivery.id, part.index)
+
+
+def _what(delivery: OutgoingDelivery, part: OutgoingPart) -> str:
+    return f"X: part {part.index + 1} of {len(delivery.parts)} of delivery {delivery.id}"
+
+
+def _url(tweet_id: str) -> str:
+    return f"https://x.com/i/status/{tweet_id}"
+
+
+def _words(exc: Any) -> str:
+    messages = [str(m) for m in getattr(exc, "api_messages", []) if m]
+    if messages:
+        return "; ".join(messages)
+    return str(exc).partition("\n")[2] or str(exc)
+
+
+def _response_words(response: Any) -> str:
+    try:
+        return json_words(response.json()) or str(response.reason or "")
+    except ValueError:
+        return (response.text or "")[:500] or str(response.reason or "")
+
+
+__all__ = ["ENV", "RewriteAdapter", "XPublisher", "normalise"]

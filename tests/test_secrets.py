@@ -1,0 +1,285 @@
+"""No secret leaves the environment: not in a log line, an error, the database or the outbox.
+
+Recognisable secret values are configured for every network; then posts are published through
+the daemon with faults (a lost answer, a 5xx, a 429, a refusal whose error text echoes the
+secret), accounts are checked (one with a wrong token), and everything written is searched for
+the values: every log record (DEBUG and up, third-party libraries included), every exception
+message, every row of every table, every file of the outbox and of the data folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import test_publishers_contract as contract
+from conftest import Clock
+from fakes.base import FakeServer
+from fakes.mastodon_server import MastodonServer
+from fakes.pds import PdsInfo
+from fakes.x_server import XServer
+from sqlalchemy import MetaData, select
+
+from scheduler.config import PROJECT_ROOT, load_brand
+from scheduler.daemon import Daemon, DaemonConfig
+from scheduler.publishers import Registry
+from scheduler.publishers.base import OutgoingDelivery, OutgoingPart, Publisher, PublishError
+from scheduler.publishers.bluesky import BlueskyPublisher
+from scheduler.publishers.http import Redactor, status_failed
+from scheduler.publishers.mastodon import MastodonPublisher
+from scheduler.publishers.outbox import OutboxPublisher
+from scheduler.publishers.x import XPublisher
+from scheduler.store import Store
+from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost, insert_posts
+
+SECRETS = {
+    "X_API_KEY": "sekrit-consumer-key-7Q2f",
+    "X_API_SECRET": "sekrit-consumer-secret-8W3g",
+    "X_ACCESS_TOKEN": "1500000000000000001-sekrit-access-9E4h",
+    "X_ACCESS_TOKEN_SECRET": "sekrit-token-secret-0R5j",
+    "MASTODON_ACCESS_TOKEN": "sekrit-mastodon-token-1T6k",
+    "BLUESKY_APP_PASSWORD": "sekrit-bluesky-app-password-2Y7m",
+}
+WRONG_MASTODON_TOKEN = "sekrit-wrong-mastodon-token-3U8n"
+START = contract.START
+
+
+@pytest.fixture(scope="session")
+def pds() -> Iterator[PdsInfo]:
+    yield contract.shared_pds()
+    contract.stop_shared_pds()
+
+
+@dataclass
+class Target:
+    name: str
+    publisher: Publisher
+    server: FakeServer
+    create_path: str
+    echo: dict[str, Any]  # an error body that quotes the secrets back
+    echo_status: int
+    env: dict[str, str]
+    secrets: list[str] = field(default_factory=list)
+
+
+def x_target(stack: contextlib.ExitStack, tmp_path: Path) -> Target:
+    server = stack.enter_context(XServer(consumer_key=SECRETS["X_API_KEY"],
+                                         access_token=SECRETS["X_ACCESS_TOKEN"]))
+    env = {name: SECRETS[name] for name in ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN",
+                                              "X_ACCESS_TOKEN_SECRET")}
+    env.update(X_API_BASE_URL=server.base_url, CRIER_DATA_DIR=str(tmp_path / "data"))
+    echo = {"detail": f"Consumer {SECRETS['X_API_KEY']} may not post as "
+                      f"{SECRETS['X_ACCESS_TOKEN']}", "title": "Bad Request",
+            "type": "about:blank", "status": 400}
+    return Target("x", XPublisher.from_env(env), server, "/2/tweets", echo, 400, env)
+
+
+def mastodon_target(stack: contextlib.ExitStack, tmp_path: Path) -> Target:
+    server = stack.enter_context(MastodonServer(token=SECRETS["MASTODON_ACCESS_TOKEN"]))
+    env = {"MASTODON_BASE_URL": server.base_url,
+           "MASTODON_ACCESS_TOKEN": SECRETS["MASTODON_ACCESS_TOKEN"],
+           "CRIER_DATA_DIR": str(tmp_path / "data")}
+    echo = {"error": f"The access token {SECRETS['MASTODON_ACCESS_TOKEN']} is not allowed"}
+    return Target("mastodon", MastodonPublisher.from_env(env), server, "/api/v1/statuses",
+                  echo, 422, env)
+
+
+def bluesky_target(stack: contextlib.ExitStack, tmp_path: Path, pds: PdsInfo) -> Target:
+    handle, _ = contract.new_account(pds, SECRETS["BLUESKY_APP_PASSWORD"])
+    proxy = stack.enter_context(contract.PdsProxy(pds.url))
+    page = stack.enter_context(contract.PageServer())
+    env = {"BLUESKY_HANDLE": handle, "BLUESKY_APP_PASSWORD": SECRETS["BLUESKY_APP_PASSWORD"],
+           "BLUESKY_SERVICE": proxy.base_url, "CRIER_DATA_DIR": str(tmp_path / "data")}
+    publisher = BlueskyPublisher.from_env(env,
+                                          card_fetcher=contract.offline_card_fetcher(page))
+    echo = {"error": "InvalidRequest",
+            "message": f"password {SECRETS['BLUESKY_APP_PASSWORD']} refused"}
+    return Target("bluesky", publisher, proxy, "/xrpc/com.atproto.repo.createRecord", echo,
+                  400, env)
+
+
+def queue(store: Store, target: Target, parts: tuple[OutgoingPart, ...], due_minutes: int,
+          platform: str | None = None, publisher: str | None = None) -> int:
+    new_parts = tuple(
+        NewPart(p.index, p.text, {},
+                tuple(NewImage(i.data, i.format, i.width, i.height, i.alt) for i in p.images))
+        for p in parts)
+    delivery = NewDelivery(platform or target.name, f"{publisher or target.name}:secrets",
+                           publisher or target.name, START + timedelta(minutes=due_minutes),
+                           new_parts, max_lateness=timedelta(days=2))
+    (delivery_id,) = store.write(
+        lambda conn: insert_posts(conn, [NewPost("secrets.md", (delivery,))], START))
+    return int(delivery_id)
+
+
+def drain(store: Store, registry: Registry, clock: Clock) -> None:
+    """Run the daemon's claims until nothing is left to do, moving the clock past backoffs."""
+    daemon = Daemon(store, registry, DaemonConfig(workers=1, owner="secrets"), clock=clock)
+    for _ in range(30):
+        futures = daemon.claim(clock())
+        for future in futures:
+            future.result(timeout=30)
+        if not futures:
+            if _idle(store):
+                return
+            clock.advance(hours=3)
+    raise AssertionError("the queue did not settle")
+
+
+def _idle(store: Store) -> bool:
+    from scheduler.store import queue as q
+
+    return not q.list_deliveries(store, status=["queued", "publishing"])
+
+
+def dump_database(store: Store) -> str:
+    """Every value of every row of every table, as text."""
+    meta = MetaData()
+    meta.reflect(store.engine)
+    out: list[str] = []
+    with store.engine.connect() as conn:
+        for table in meta.sorted_tables:
+            for row in conn.execute(select(table)):
+                out.extend(repr(value) for value in row)
+    return "\n".join(out)
+
+
+def files_text(folder: Path, skip: Callable[[Path], bool] = lambda p: False) -> str:
+    if not folder.exists():
+        return ""
+    return "\n".join(p.read_bytes().decode("utf-8", "replace")
+                     for p in sorted(folder.rglob("*")) if p.is_file() and not skip(p))
+
+
+def leaks(text: str, secrets: list[str]) -> list[str]:
+    return [s for s in secrets if s in text or quote(s, safe="") in text]
+
+
+NETWORKS = ["x", "mastodon", pytest.param("bluesky", marks=pytest.mark.pds)]
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_no_secret_in_logs_errors_database_or_outbox(
+        name: str, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+        request: pytest.FixtureRequest) -> None:
+    caplog.set_level(logging.DEBUG)
+    brand = load_brand(PROJECT_ROOT / "brand.toml")
+    errors: list[str] = []
+    with contextlib.ExitStack() as stack:
+        if name == "x":
+            target = x_target(stack, tmp_path)
+        elif name == "mastodon":
+            target = mastodon_target(stack, tmp_path)
+        else:
+            target = bluesky_target(stack, tmp_path, request.getfixturevalue("pds"))
+        store = Store.open(f"sqlite:///{tmp_path / 'crier.db'}", env={})
+        stack.callback(store.close)
+        outbox = OutboxPublisher(tmp_path / "outbox")
+        registry = Registry(env={}, overrides={target.name: target.publisher, "outbox": outbox})
+        clock = Clock(START)
+
+        # A thread through a lost answer, a 5xx and a 429; a copy of it to the outbox.
+        parts = contract.thread_parts(brand, name)
+        thread = queue(store, target, parts, 0)
+        queue(store, target, parts, 0, platform="threads", publisher="outbox")
+        target.server.drop_after_store(path=target.create_path)
+        target.server.error(503, path=target.create_path)
+        target.server.rate_limit(START.timestamp() + 1800, path=target.create_path)
+        drain(store, registry, clock)
+
+        # A refusal that quotes the secrets back, and one too long.
+        target.server.error(target.echo_status, path=target.create_path, body=target.echo)
+        echoed = queue(store, target, (OutgoingPart(0, "echo"),), 60 * 24)
+        too_long = queue(store, target, (OutgoingPart(0, "a" * 600),), 60 * 24 + 1)
+        drain(store, registry, clock)
+
+        # Errors raised straight to a caller, and account checks.
+        one = OutgoingDelivery(99, target.name, "x", (OutgoingPart(0, "refused"),), "s", "a")
+        with target.server.refusing():
+            with pytest.raises(PublishError) as refused:
+                target.publisher.publish_part(one, one.parts[0], None)
+            errors.append(str(refused.value))
+            errors.append(target.publisher.check_account().detail)
+        target.server.error(target.echo_status, body=target.echo)
+        try:
+            target.publisher.publish_part(one, one.parts[0], None)
+        except PublishError as exc:
+            errors.append(str(exc))
+        errors.append(target.publisher.check_account().detail)
+
+        from scheduler.store import queue as q
+
+        rows = {r.id: r for r in q.list_deliveries(store)}
+        assert rows[thread].status == "published"
+        assert rows[echoed].status == "failed" and "***" in str(rows[echoed].last_error)
+        assert rows[too_long].status == "failed"
+        database = dump_database(store)
+
+    secrets = list(SECRETS.values())
+    data = tmp_path / "data"
+    session_files = list(data.glob("bluesky-session-*.json"))
+    for path in session_files:
+        import json
+
+        stored = json.loads(path.read_text())
+        secrets += [stored["access_jwt"], stored["refresh_jwt"]]  # session tokens are secrets
+        assert SECRETS["BLUESKY_APP_PASSWORD"] not in path.read_text()
+        assert path.stat().st_mode & 0o777 == 0o600
+
+    logged = "\n".join(
+        [record.getMessage() for record in caplog.records]
+        + [record.exc_text or "" for record in caplog.records]
+        + [caplog.text])
+    assert caplog.records, "nothing was logged: the test would prove nothing"
+    assert leaks(logged, secrets) == []
+    assert leaks("\n".join(errors), secrets) == [], errors
+    assert leaks(database, secrets) == []
+    assert leaks(files_text(tmp_path / "outbox"), secrets) == []
+    assert (tmp_path / "outbox" / "threads" / "sent.jsonl").exists()
+    assert leaks(files_text(data, skip=lambda p: p in session_files), secrets) == []
+
+
+def test_accounts_check_names_variables_never_values(
+        crier: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    with XServer(consumer_key=SECRETS["X_API_KEY"],
+                 access_token=SECRETS["X_ACCESS_TOKEN"]) as x, \
+            MastodonServer(token=SECRETS["MASTODON_ACCESS_TOKEN"]) as mastodon:
+        for name in ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"):
+            monkeypatch.setenv(name, SECRETS[name])
+        monkeypatch.setenv("X_API_BASE_URL", x.base_url)
+        monkeypatch.setenv("MASTODON_BASE_URL", mastodon.base_url)
+        monkeypatch.setenv("MASTODON_ACCESS_TOKEN", WRONG_MASTODON_TOKEN)
+        monkeypatch.setenv("BLUESKY_APP_PASSWORD", SECRETS["BLUESKY_APP_PASSWORD"])
+
+        result = crier("-v", "accounts", "check")
+        assert result.code == 1  # Mastodon's token is refused
+        lines = {line.split()[0]: line for line in result.out.splitlines()}
+        assert " ok " in lines["X"] and "@crier_author" in lines["X"]
+        assert "FAILED" in lines["Mastodon"] and "401" in lines["Mastodon"]
+        assert "BLUESKY_HANDLE" in lines["Bluesky"] and "outbox" in lines["Bluesky"]
+        assert "BLUESKY_APP_PASSWORD" not in lines["Bluesky"]  # that one is set
+
+        as_json = crier("accounts", "check", "--json", "--platform", "mastodon")
+        assert as_json.code == 1 and '"ok": false' in as_json.out
+
+        monkeypatch.setenv("MASTODON_ACCESS_TOKEN", SECRETS["MASTODON_ACCESS_TOKEN"])
+        assert crier("accounts", "check", "--platform", "x", "--platform", "mastodon").code == 0
+
+    everything = result.out + result.err + as_json.out + as_json.err
+    assert leaks(everything, [*SECRETS.values(), WRONG_MASTODON_TOKEN]) == []
+
+
+def test_redactor_replaces_every_known_secret() -> None:
+    redact = Redactor(["s3cret-value", None, "", "abc"])  # empty and tiny values are ignored
+    redact.add("t0ken/with+chars")
+    assert redact("a s3cret-value and t0ken%2Fwith%2Bchars, abc") == "a *** and ***, abc"
+    error = status_failed(401, "token s3cret-value is invalid", "Mastodon", creates_post=True,
+                          redact=redact)
+    assert str(error) == "Mastodon: 401 token *** is invalid"
