@@ -180,7 +180,6 @@ def _line(network: str, ours: float, bare: float, held: int) -> bool:
 
 def main() -> int:
     sys.path.insert(0, str(PROJECT_ROOT / "tests"))
-    import fakes.base
     from fakes.mastodon_server import MastodonServer
     from fakes.pds import PdsUnavailable, missing_tools, running_pds
     from fakes.x_server import XServer
@@ -189,9 +188,6 @@ def main() -> int:
     from scheduler.publishers.mastodon import MastodonPublisher
     from scheduler.publishers.x import XPublisher
 
-    # The fakes write headers and body apart; with Nagle on, every keep-alive request would
-    # wait 40 ms for a delayed ACK, on both sides alike, and the bench would time that stall.
-    fakes.base._RequestHandler.disable_nagle_algorithm = True
     ok = True
     with ExitStack() as stack:
         data = Path(stack.enter_context(tempfile.TemporaryDirectory()))

@@ -193,18 +193,27 @@ class _Formatter:
                 return parts, short
             with_link = Extras(link, first_tags, None, number)
             if self.longest(i, everything, with_link) == n:  # the closing gets its own part
-                parts.append((rest, with_link))
-                parts.append(("", Extras(None, None, closing, number)))
+                parts += self.closing_apart(rest, first_tags, link, closing, number)
                 return parts, short
             middle = Extras(None, first_tags, None, number)
             j = self.cut(i, middle)
             parts.append((self.body(i, j), middle))
             i = j
         # Only reached when the body ended exactly at a cut: the link and closing follow alone.
-        if link:
-            parts.append(("", Extras(link, None, None, number)))
-        parts.append(("", Extras(None, None, closing, number)))
-        return parts, short
+        return parts + self.closing_apart("", None, link, closing, number), short
+
+    def closing_apart(
+        self, rest: str, tags: str | None, link: str | None, closing: str, number: str | None,
+    ) -> list[tuple[str, Extras]]:
+        """The last body part and a closing part of its own. The link goes with the closing
+        when it fits there: every post's closing part then differs, and X refuses a text it
+        has already been sent."""
+        with_closing = Extras(link, None, closing, number)
+        if link and self.fits("", with_closing):
+            last = [(rest, Extras(None, tags, None, number))] if rest else []
+            return [*last, ("", with_closing)]
+        last = [(rest, Extras(link, tags, None, number))] if rest or link else []
+        return [*last, ("", Extras(None, None, closing, number))]
 
     def cut(self, i: int, extras: Extras) -> int:
         """Where part starting at piece i ends: the best boundary among the ones that fit."""

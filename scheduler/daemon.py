@@ -29,7 +29,7 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler import states
-from scheduler.publishers import Registry
+from scheduler.publishers import NotConfigured, Registry
 from scheduler.publishers.base import (
     Found,
     OutgoingDelivery,
@@ -169,11 +169,15 @@ class Daemon:
 
     def publish(self, claimed: Claimed) -> str:
         """Publish one claimed delivery, part by part; returns the outcome for the attempt log."""
-        publisher = self.registry.get(claimed.publisher)
         delivery, live = inflight.load(self.store, claimed)
         snapshot = Snapshot(claimed.attempts, claimed.due_at, claimed.miss_after, len(live),
                             claimed.reconcile)
         try:
+            try:
+                publisher = self.registry.get(claimed.publisher)
+            except NotConfigured as exc:
+                # A bad setting does not mend itself by retrying: fail now, and say why.
+                raise Permanent(f"the {claimed.publisher} publisher cannot start: {exc}") from None
             pending = [p for p in delivery.parts if p.index not in live]
             if claimed.reconcile and pending:
                 first = pending[0]

@@ -14,7 +14,7 @@ import pytest
 from conftest import Clock
 
 from scheduler.daemon import Daemon, DaemonConfig
-from scheduler.publishers import Registry
+from scheduler.publishers import PUBLISHERS, Registry
 from scheduler.publishers.base import (
     AccountStatus,
     Found,
@@ -131,6 +131,22 @@ def test_permanent_error_fails_with_the_networks_words(
     row = q.list_deliveries(sqlite_store)[0]
     assert row.status == "failed" and row.last_error == "422: text too long"
     assert row.live_parts == 1
+
+
+def test_a_publisher_that_cannot_start_fails_the_delivery_at_once(
+    sqlite_store: Store, clock: Clock, make_post: MakePost, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(env: object) -> Publisher:
+        raise Permanent("MASTODON_VISIBILITY must be public, unlisted, private or direct")
+
+    q.queue_posts(sqlite_store, [make_post(clock(), parts=2, publisher="broken")], clock())
+    monkeypatch.setitem(PUBLISHERS, "broken", broken)
+    daemon = Daemon(sqlite_store, Registry(env={}), DaemonConfig(workers=1, owner="test"),
+                    clock=clock, rng=random.Random(3))
+    assert step(daemon, clock()) == ["failed"]
+    row = q.list_deliveries(sqlite_store)[0]
+    assert row.status == "failed" and "MASTODON_VISIBILITY" in (row.last_error or "")
+    assert row.attempts == 1
 
 
 @pytest.mark.parametrize(("found", "outcome", "resent"), [

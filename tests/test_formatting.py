@@ -110,6 +110,18 @@ def test_closing_gets_its_own_part_when_it_does_not_fit_the_last() -> None:
     assert delivery.parts[-1].text.startswith(BRAND.disclaimer)
 
 
+def test_a_closing_part_of_its_own_carries_the_link_so_no_two_posts_repeat_it() -> None:
+    closings = []
+    for link in ("https://example.com/one", "https://example.com/two"):
+        post = Post(body="word " * 45 + "end.", link=link)
+        delivery = format_text(post, BRAND, PLATFORMS["x"])
+        last = delivery.parts[-1]
+        assert last.body == "" and last.text.startswith(f"{link}\n\n{BRAND.disclaimer}")
+        assert link not in delivery.parts[-2].text
+        closings.append(last.text)
+    assert closings[0] != closings[1]  # X refuses a text it has already been sent
+
+
 def test_short_post_is_one_part_without_numbering() -> None:
     delivery = format_text(Post(body="Hello there."), BRAND, PLATFORMS["x"])
     assert len(delivery.parts) == 1

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import fakes.base
 import pytest
 import requests
 from conftest import Clock
@@ -67,11 +66,6 @@ from scheduler.publishers.x import RewriteAdapter, XPublisher
 from scheduler.store import Store
 from scheduler.store import queue as q
 from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost, insert_posts
-
-# The fakes answer in two writes (headers, then body): with Nagle's algorithm on, a keep-alive
-# client such as a publisher's session waits for a delayed ACK, 40 ms a request. Real servers
-# turn it off; so do we, here, until tests/fakes/base.py does.
-fakes.base._RequestHandler.disable_nagle_algorithm = True
 
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 TIMEOUT = "1.5"  # seconds: a `slow` fault of SLOW seconds outlasts it
@@ -646,6 +640,32 @@ def test_mastodon_instance_rules_are_read_and_cached(fake_clock: FakeClock,
     gone = {"MASTODON_BASE_URL": server.base_url, "CRIER_DATA_DIR": str(tmp_path / "none")}
     clear_instance_cache()
     assert instance_rules(gone, now=START).limit == 500  # nothing known: Mastodon's default
+
+
+def test_queueing_formats_for_the_servers_limit_less_the_content_warning(
+    fake_clock: FakeClock, tmp_path: Path,
+) -> None:
+    from scheduler.config import PROJECT_ROOT, load_brand
+    from scheduler.store.intake import When, plan_post
+
+    clear_instance_cache()
+    brand = load_brand(PROJECT_ROOT / "brand.toml")
+    sample = PROJECT_ROOT / "examples" / "glutamate.md"
+    with MastodonServer(clock=fake_clock, max_characters=1000) as server:
+        env = {"MASTODON_BASE_URL": server.base_url, "MASTODON_ACCESS_TOKEN": "token",
+               "CRIER_DATA_DIR": str(tmp_path), "MASTODON_CONTENT_WARNING": "Medicine"}
+        plan = plan_post(sample, brand, When("now"), now=START, platforms=["mastodon"],
+                         env=env)
+    (delivery,) = plan.post.deliveries
+    assert delivery.publisher == "mastodon"
+    from content.counting.mastodon import mastodon_length
+
+    lengths = [mastodon_length(part.text) for part in delivery.parts]
+    assert max(lengths) <= 1000 - len("Medicine") and max(lengths) > 500
+    # The outbox (no account) keeps Mastodon's default of 500.
+    plan = plan_post(sample, brand, When("now"), now=START, platforms=["mastodon"],
+                     env={"CRIER_DATA_DIR": str(tmp_path)})
+    assert max(mastodon_length(p.text) for p in plan.post.deliveries[0].parts) <= 500
 
 
 # ---- Bluesky: record keys, the session, facets and link cards -------------------------------

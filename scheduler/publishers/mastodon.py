@@ -31,6 +31,7 @@ from typing import Any
 
 import requests  # type: ignore[import-untyped]
 
+from content.counting.mastodon import mastodon_length
 from content.platforms import PLATFORMS, PlatformRules
 from scheduler.publishers.base import (
     AccountStatus,
@@ -284,6 +285,16 @@ def comparable(text: str) -> str:
 
 _rules_cache: dict[str, tuple[datetime, PlatformRules]] = {}
 _rules_lock = threading.Lock()
+
+
+def formatting_rules(env: Mapping[str, str]) -> PlatformRules:
+    """What the formatter must fit a status into on the configured server: the server's limit
+    less the content warning every status carries (Mastodon counts the two together)."""
+    rules = instance_rules(env)
+    warning = env.get("MASTODON_CONTENT_WARNING", "").strip()
+    if warning:
+        rules = rules.with_limit(rules.limit - mastodon_length(warning))
+    return rules
 
 
 def instance_rules(env: Mapping[str, str], *, now: datetime | None = None,

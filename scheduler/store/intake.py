@@ -19,10 +19,10 @@ from typing import Any, Literal
 from content.brand import Brand
 from content.compose import compose_all, target_platforms
 from content.errors import CrierError
-from content.platforms import rules_for
+from content.platforms import PlatformRules, rules_for
 from scheduler import timing
 from scheduler.config import load_post
-from scheduler.publishers import route
+from scheduler.publishers import Route, route
 from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost
 
 log = logging.getLogger(__name__)
@@ -94,8 +94,8 @@ def plan_post(
     # The cheap checks (time, zone, slots) come before formatting every network.
     times = _times(path, post.at, when, zone, now, targets, slot_finder,
                    taken if taken is not None else {})
-    deliveries = compose_all(post, brand, targets)
-    routes = {name: route(name, env, live=live) for name in deliveries}
+    routes = {name: route(name, env, live=live) for name in targets}
+    deliveries = compose_all(post, brand, targets, _server_rules(routes, env))
     lateness = max_lateness(brand, env)
     notes: list[str] = []
     new: list[NewDelivery] = []
@@ -160,6 +160,17 @@ def _next_slot(path: Path, platform: str, zone: str, slot_finder: SlotFinder | N
             f"`crier slots set {platform} \"mon,wed,fri 09:00\"`; nothing was queued")
     busy.add(found.instant)
     return found
+
+
+def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[str, PlatformRules]:
+    """Rules a network's own server sets, for the networks published for real: Mastodon's
+    limits vary per server, and what the formatter sees must be what the server enforces."""
+    rules: dict[str, PlatformRules] = {}
+    if "mastodon" in routes and routes["mastodon"].publisher == "mastodon":
+        from scheduler.publishers.mastodon import formatting_rules
+
+        rules["mastodon"] = formatting_rules(env)
+    return rules
 
 
 def _part_payload(part: Any) -> dict[str, Any]:
