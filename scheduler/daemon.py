@@ -159,8 +159,10 @@ class Daemon:
         with self._lock:
             held = list(self._in_flight.values())
         kept = renew(self.store, held, now, self.config.lease)
+        with self._lock:  # a delivery finished since the list was taken was not lost
+            still = set(self._in_flight)
         for item in held:
-            if item.id not in kept:
+            if item.id not in kept and item.id in still:
                 log.warning("delivery %d: lease lost; another daemon will reconcile it", item.id)
 
     def in_flight(self) -> int:

@@ -6,14 +6,16 @@ that cannot move that way) nothing is changed, and the error says why.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, text
+from sqlalchemy import Boolean, Connection, Row, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Insert
 
@@ -21,6 +23,7 @@ from content.errors import CrierError
 from scheduler.states import CANCELLABLE, RETRYABLE, IllegalTransition, Status
 from scheduler.store import Store
 from scheduler.store.schema import (
+    UTCDateTime,
     accounts,
     attempts,
     blobs,
@@ -28,6 +31,7 @@ from scheduler.store.schema import (
     delivery_parts,
     part_images,
     posts,
+    sqlite_value,
 )
 
 ANALYZE_AFTER = 500  # deliveries queued at once that make PostgreSQL refresh its statistics
@@ -138,10 +142,10 @@ def insert_posts(conn: Connection, new_posts: Sequence[NewPost], now: datetime) 
                                [_delivery_values(post_id, d, now) for post_id, d in flat])
     part_rows = [
         {"delivery_id": did, "idx": part.index, "text": part.text,
-         "payload": json.dumps(part.payload, ensure_ascii=False)}
+         "payload": _json(part.payload)}
         for did, (_, d) in zip(delivery_ids, flat, strict=True) for part in d.parts
     ]
-    conn.execute(delivery_parts.insert(), part_rows)
+    _insert(conn, delivery_parts, part_rows)
     image_rows = []
     blob_rows: dict[str, dict[str, Any]] = {}
     for did, (_, d) in zip(delivery_ids, flat, strict=True):
@@ -171,10 +175,37 @@ def _insert_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> lis
         # SQLite's only write lock (BEGIN IMMEDIATE): the ids after max(id) are ours to give.
         first = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
         ids = list(range(first, first + len(rows)))
-        conn.execute(table.insert(), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+        _insert(conn, table, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
         return ids
     return list(conn.execute(
         table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+
+
+def _json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False) if payload else "{}"
+
+
+def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """A multi-row INSERT. On SQLite the rows go to the driver as plain tuples: SQLAlchemy's
+    per-value type processing would otherwise take most of the time of a bulk queue (measured
+    by bench/bench_queue.py), and the values here are only text, numbers and UTC instants,
+    which `sqlite_value` converts exactly as the column types would."""
+    if conn.dialect.name != "sqlite" or not rows:
+        conn.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    statement = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+                 f"VALUES ({', '.join('?' * len(names))})")
+    # Only instants and flags need converting: the other columns take the values as they are.
+    typed = [i for i, n in enumerate(names) if isinstance(table.c[n].type, UTCDateTime | Boolean)]
+    convert = functools.cache(sqlite_value)  # rows share instants (now, a slot): once each
+    values = []
+    for row in map(operator.itemgetter(*names), rows):
+        row = list(row) if len(names) > 1 else [row]
+        for i in typed:
+            row[i] = convert(row[i])
+        values.append(tuple(row))
+    conn.exec_driver_sql(statement, values)
 
 
 def _delivery_values(post_id: int, d: NewDelivery, now: datetime) -> dict[str, Any]:
@@ -186,7 +217,7 @@ def _delivery_values(post_id: int, d: NewDelivery, now: datetime) -> dict[str, A
         "wall": d.wall, "zone": d.zone, "time_note": d.time_note,
         "next_attempt_at": d.due_at, "miss_after": d.due_at + d.max_lateness,
         "attempts": 0, "reconcile": False, "parts": len(d.parts),
-        "payload": json.dumps(d.payload, ensure_ascii=False),
+        "payload": _json(d.payload),
         "created_at": now, "updated_at": now,
     }
 

@@ -51,6 +51,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def sqlite_value(value: Any) -> Any:
+    """A Python value as the SQLite columns store it, for inserts that bypass SQLAlchemy's
+    type processing: an aware datetime as UTCDateTime stores it (SQLAlchemy's SQLite DateTime
+    text, always with microseconds), a bool as 0/1, anything else as it is."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not UTC:
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"naive datetime {value.isoformat()} given to the store; "
+                                 "pass UTC")
+            value = value.astimezone(UTC)
+        return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
 metadata = MetaData()
 
 schema_version = Table(
