@@ -7,7 +7,6 @@ that cannot move that way) nothing is changed, and the error says why.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import operator
 from collections.abc import Iterable, Sequence
@@ -20,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Insert
 
 from content.errors import CrierError
+from scheduler.publishers.base import OutgoingImage
 from scheduler.states import CANCELLABLE, RETRYABLE, IllegalTransition, Status
 from scheduler.store import Store
 from scheduler.store.schema import (
@@ -41,17 +41,8 @@ class NoSuchDelivery(CrierError):
     """An id that is not in the queue."""
 
 
-@dataclass(frozen=True)
-class NewImage:
-    data: bytes
-    format: str
-    width: int
-    height: int
-    alt: str
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+# A queued part's image is the image the publisher will send: one type for both.
+NewImage = OutgoingImage
 
 
 @dataclass(frozen=True)
