@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         out: list[dict[str, Any]] = [{**asdict(c), "missing": list(c.missing)} for c in checks]
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
+        print(f"{'network':<10} {'via':<7} {'account':<7} detail")
         for c in checks:
             display = rules_for(c.network).display
             verdict = {None: "-", True: "ok", False: "FAILED"}[c.ok]
