@@ -11,7 +11,7 @@ import functools
 import struct
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +53,14 @@ class Face:
 
     path: Path
     strike: int = 0
+    # Faces and chains key every measuring cache; hashing a Path each lookup adds up.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.path, self.strike)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def name(self) -> str:
@@ -65,6 +73,13 @@ class FontChain:
 
     faces: tuple[Face, ...]
     emoji: Face | None
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.faces, self.emoji)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def primary(self) -> Face:

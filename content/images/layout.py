@@ -20,6 +20,7 @@ from content.images.runs import (
     Run,
     advance,
     direction,
+    forget_runs,
     line_extent,
     split_runs,
     visual_order,
@@ -123,13 +124,47 @@ def _unit_width(text: str, chain: FontChain, rtl: bool) -> float:
         _REFERENCE)
 
 
+def _unit_widths(pieces: tuple[Unit, ...], chain: FontChain, rtl: bool
+                 ) -> tuple[list[float], float]:
+    """Unit and space advances per pixel of size, from the reference measurements."""
+    widths = [_unit_width(u.text, chain, rtl) for u in pieces]
+    return widths, _unit_width("a a", chain, rtl) - _unit_width("aa", chain, rtl)
+
+
+def _scaled(per_px: list[float], space: float, size: int) -> tuple[list[float], float]:
+    scale = size * _SAFETY
+    return [w * scale for w in per_px], space * scale
+
+
 def _widths(pieces: tuple[Unit, ...], chain: FontChain, size: int, rtl: bool
             ) -> tuple[list[float], float]:
     """Estimated unit and space widths at `size`, from the reference measurements."""
-    scale = size * _SAFETY
-    widths = [_unit_width(u.text, chain, rtl) * scale for u in pieces]
-    space = (_unit_width("a a", chain, rtl) - _unit_width("aa", chain, rtl)) * scale
-    return widths, space
+    return _scaled(*_unit_widths(pieces, chain, rtl), size)
+
+
+def _spans(pieces: tuple[Unit, ...], widths: list[float], space: float
+           ) -> Callable[[int, int], float]:
+    """The width of units i..j-1 set on one line, with the spaces between them."""
+    sums, gaps = [0.0], [0]
+    for w, u in zip(widths, pieces, strict=True):
+        sums.append(sums[-1] + w)
+        gaps.append(gaps[-1] + u.space_before)
+
+    def span(i: int, j: int) -> float:
+        return sums[j] - sums[i] + space * (gaps[j] - gaps[i + 1])
+
+    return span
+
+
+def _fewest(n: int, span: Callable[[int, int], float], width: float) -> int:
+    """How many lines n units need at least: greedy filling is optimal for that."""
+    lines, i = 0, 0
+    while i < n:
+        j = i + 1
+        while j < n and span(i, j + 1) <= width:
+            j += 1
+        lines, i = lines + 1, j
+    return lines
 
 
 def break_lines(pieces: tuple[Unit, ...], widths: list[float], space: float, width: float,
@@ -144,21 +179,8 @@ def break_lines(pieces: tuple[Unit, ...], widths: list[float], space: float, wid
         return []
     if max(widths) > width:
         return None
-    sums, gaps = [0.0], [0]
-    for w, u in zip(widths, pieces, strict=True):
-        sums.append(sums[-1] + w)
-        gaps.append(gaps[-1] + u.space_before)
-
-    def span(i: int, j: int) -> float:  # units i..j-1 on one line, with the spaces between
-        return sums[j] - sums[i] + space * (gaps[j] - gaps[i + 1])
-
-    # The fewest lines: greedy filling is optimal for that.
-    lines, i = 0, 0
-    while i < n:
-        j = i + 1
-        while j < n and span(i, j + 1) <= width:
-            j += 1
-        lines, i = lines + 1, j
+    span = _spans(pieces, widths, space)
+    lines = _fewest(n, span, width)
     if lines == 1:
         return [(0, n)]
     for count in (lines,) if orphans else (lines, lines + 1):
@@ -205,16 +227,6 @@ def _balanced(n: int, lines: int, width: float, span: Callable[[int, int], float
     return out[::-1]
 
 
-def _breaks(text: str, chain: FontChain, size: int, width: int, orphans: bool
-            ) -> tuple[tuple[Unit, ...], list[tuple[int, int]]] | None:
-    pieces = units(text)
-    if not pieces:
-        return None
-    widths, space = _widths(pieces, chain, size, bool(direction(text)))
-    ranges = break_lines(pieces, widths, space, width, orphans)
-    return None if ranges is None else (pieces, ranges)
-
-
 def _estimated_height(lines: int, size: int, spacing: float) -> float:
     return size * 0.95 + (lines - 1) * round(size * spacing) + size * 0.3
 
@@ -224,10 +236,17 @@ def set_text(text: str, chain: FontChain, size: int, width: int, spacing: float 
              orphans: bool = True) -> Layout | None:
     """The text set at one size in lines at most `width` wide, measured exactly, or None if it
     cannot be (a word wider than `width`)."""
-    found = _breaks(text, chain, size, width, orphans)
-    if found is None:
+    pieces = units(text)
+    if not pieces:
         return None
-    pieces, ranges = found
+    widths, space = _widths(pieces, chain, size, bool(direction(text)))
+    ranges = break_lines(pieces, widths, space, width, orphans)
+    return None if ranges is None else _lay_out(text, chain, size, width, spacing, pieces, ranges)
+
+
+def _lay_out(text: str, chain: FontChain, size: int, width: int, spacing: float,
+             pieces: tuple[Unit, ...], ranges: list[tuple[int, int]]) -> Layout | None:
+    """The lines as broken, measured exactly (see set_text)."""
     rtl = bool(direction(text))
     lines = tuple(_build_line(pieces[i:j], chain, size, rtl) for i, j in ranges)
     if any(line.extent.right - line.extent.left > width for line in lines):
@@ -250,29 +269,49 @@ def fit(text: str, chain: FontChain, width: int, height: int, min_size: int, max
     smaller. The search runs on estimated widths (words measured once, scaled); only the
     chosen size is measured exactly, and stepped down in the rare case it does not hold.
     """
+    pieces = units(text)
+    if not pieces:
+        return None
+    # Measured once here: every size the search tries is the same widths scaled.
+    per_px, space_px = _unit_widths(pieces, chain, bool(direction(text)))
 
+    def holds(lines: int, size: int) -> bool:
+        # The estimated height is a floor on the exact one (set_text's top and bottom are at
+        # least these), so a size that fails it never needs measuring.
+        return (not (max_lines and lines > max_lines)
+                and _estimated_height(lines, size, spacing) <= height)
+
+    @functools.cache
     def estimate(size: int, orphans: bool) -> list[tuple[int, int]] | None:
-        found = _breaks(text, chain, size, width, orphans)
-        if found is None:
-            return None
-        ranges = found[1]
-        if max_lines and len(ranges) > max_lines:
-            return None
-        return ranges if _estimated_height(len(ranges), size, spacing) <= height else None
+        ranges = break_lines(pieces, *_scaled(per_px, space_px, size), width, orphans)
+        return ranges if ranges is not None and holds(len(ranges), size) else None
+
+    def fits(size: int, orphans: bool) -> bool:
+        if not orphans:
+            return estimate(size, orphans) is not None
+        # Balanced lines are as many as the fewest, so the count alone decides: no balancing.
+        widths, space = _scaled(per_px, space_px, size)
+        return (max(widths) <= width
+                and holds(_fewest(len(pieces), _spans(pieces, widths, space), width), size))
 
     def largest(lo: int, hi: int, orphans: bool) -> int | None:
         best = None
         while lo <= hi:  # fitting is monotone in the size: smaller type, more words per line
             mid = (lo + hi) // 2
-            if estimate(mid, orphans) is None:
-                hi = mid - 1
-            else:
+            if fits(mid, orphans):
                 best, lo = mid, mid + 1
+            else:
+                hi = mid - 1
         return best
 
     def exact(size: int, orphans: bool) -> Layout | None:
         for candidate in range(size, max(min_size, size - 12) - 1, -1):
-            layout = set_text(text, chain, candidate, width, spacing, orphans)
+            # The breaks set_text would make at this size; too wide or too tall already, they
+            # need no measuring.
+            ranges = estimate(candidate, orphans)
+            if ranges is None:
+                continue
+            layout = _lay_out(text, chain, candidate, width, spacing, pieces, ranges)
             if (layout is not None and layout.height <= height
                     and not (max_lines and len(layout.lines) > max_lines)):
                 return layout
@@ -289,3 +328,11 @@ def fit(text: str, chain: FontChain, width: int, height: int, min_size: int, max
             if layout is not None:
                 return layout
     return exact(best, True)
+
+
+def forget_text() -> None:
+    """Drop every cached layout, line and word measurement; fonts stay open. The next text is
+    set as if never seen before: what the benchmark's first-sight figure times."""
+    for cache in (fit, set_text, _unit_width):
+        cache.cache_clear()
+    forget_runs()

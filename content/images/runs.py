@@ -16,7 +16,7 @@ import regex
 from PIL import Image, ImageDraw
 
 from content.images.errors import ImageError
-from content.images.fonts import RAQM, Face, FontChain, covers, font, needs_glyph
+from content.images.fonts import RAQM, Face, FontChain, coverage, covers, font, needs_glyph
 
 _GRAPHEME = regex.compile(r"\X")
 _EMOJI = regex.compile(
@@ -68,6 +68,12 @@ def direction(text: str) -> bool | None:
 @functools.lru_cache(maxsize=8192)
 def split_runs(text: str, chain: FontChain) -> tuple[Run, ...]:
     """The text cut into runs in logical order. Raises ImageError for a character no face has."""
+    primary = coverage(chain.primary.path)
+    if _EMOJI.search(text) is None and all(ord(ch) in primary or not needs_glyph(ord(ch))
+                                           for ch in text):
+        # Every character in the role's own face, the usual case: one run, which is what the
+        # cluster walk below finds, without its cost per character.
+        return (Run(text, chain.primary, direction(text)),) if text else ()
     clusters: list[tuple[str, Face, bool]] = []
     missing: list[str] = []
     for cluster in _GRAPHEME.findall(text):
@@ -184,30 +190,68 @@ def advance(run: Run, size: int, rtl: bool) -> float:
 
 def line_extent(runs: list[Run], size: int, rtl: bool) -> Extent:
     """The line's advance and ink box, the runs set one after the other in visual order."""
+    if _one_text_run(runs):
+        return _line_mask((runs[0],), size, rtl).extent
+    return _joined([measure(run, size, _rtl(run, rtl)) for run in runs])
+
+
+def _joined(extents: list[Extent]) -> Extent:
     pen = 0.0
     left, top, right, bottom = 0.0, 0.0, 0.0, 0.0
-    for run in runs:
-        ext = measure(run, size, run.rtl if run.rtl is not None else rtl)
+    for ext in extents:
         left, right = min(left, pen + ext.left), max(right, pen + ext.right)
         top, bottom = min(top, ext.top), max(bottom, ext.bottom)
         pen += ext.advance
     return Extent(pen, left, top, max(right, pen), bottom)
 
 
+def _one_text_run(runs: list[Run] | tuple[Run, ...]) -> bool:
+    return len(runs) == 1 and not runs[0].emoji
+
+
+def _rtl(run: Run, paragraph: bool) -> bool:
+    return run.rtl if run.rtl is not None else paragraph
+
+
 def draw_runs(image: Image.Image, runs: list[Run], x: float, baseline: float, size: int,
               fill: tuple[int, int, int], rtl: bool) -> None:
     """Draw runs (already in visual order) with the pen starting at x on the baseline."""
-    mask, left, top, emoji = _line_mask(tuple(runs), size, rtl)
-    image.paste(fill, (round(x) + left, round(baseline) + top), mask)
-    for text, face, pen in emoji:
+    ink = _line_mask(tuple(runs), size, rtl)
+    if ink.mask.width and ink.mask.height:
+        image.paste(fill, (round(x) + ink.left, round(baseline) + ink.top), ink.mask)
+    for text, face, pen in ink.emoji:
         _paste_emoji(image, text, face, size, x + pen, baseline)
 
 
+@dataclass(frozen=True)
+class _Ink:
+    """A line rasterised as a coverage mask, its offset from the pen on the baseline, the emoji
+    to paste over it, and the line's extent."""
+
+    mask: Image.Image
+    left: int
+    top: int
+    emoji: tuple[tuple[str, Face, float], ...]
+    extent: Extent
+
+
 @functools.lru_cache(maxsize=128)
-def _line_mask(runs: tuple[Run, ...], size: int, rtl: bool
-               ) -> tuple[Image.Image, int, int, tuple[tuple[str, Face, float], ...]]:
-    """A line's text rasterised once as a coverage mask (FreeType has no glyph cache in Pillow:
-    drawing is most of a card's cost), with its offset from the pen and the emoji to paste."""
+def _line_mask(runs: tuple[Run, ...], size: int, rtl: bool) -> _Ink:
+    """A line's text rasterised once (FreeType has no glyph cache in Pillow: rasterising is most
+    of a card's cost). A line in one face, the usual case, is rasterised before it is measured:
+    FreeType works out the ink box to size the mask anyway, so one pass gives both the box
+    set_text needs and the pixels to draw (measuring with getbbox as well would load and hint
+    every glyph once more)."""
+    if _one_text_run(runs):
+        run = runs[0]
+        text, way = _shaped(run, _rtl(run, rtl))
+        face_font = font(run.face, size)
+        # What ImageDraw.text does with the pen on whole pixels: the same glyphs, unpadded.
+        core, (left, top) = face_font.getmask2(text, "L", way, anchor="ls")
+        mask = Image.Image()._new(core)  # Pillow's own wrapping of a rendered text mask
+        ink = Extent(face_font.getlength(text, direction=way), float(left), float(top),
+                     float(left + mask.width), float(top + mask.height))
+        return _Ink(mask, left, top, (), _joined([ink]))
     ext = line_extent(list(runs), size, rtl)
     left, top = math.floor(ext.left) - 2, math.floor(ext.top) - 2
     width = math.ceil(ext.right) - left + 4
@@ -217,7 +261,7 @@ def _line_mask(runs: tuple[Run, ...], size: int, rtl: bool
     pen = 0.0
     emoji: list[tuple[str, Face, float]] = []
     for run in runs:
-        run_rtl = run.rtl if run.rtl is not None else rtl
+        run_rtl = _rtl(run, rtl)
         text, way = _shaped(run, run_rtl)
         if run.emoji:
             emoji.append((text, run.face, pen))
@@ -225,7 +269,13 @@ def _line_mask(runs: tuple[Run, ...], size: int, rtl: bool
             draw.text((pen - left, -top), text, font=font(run.face, size), fill=255,
                       anchor="ls", direction=way)
         pen += measure(run, size, run_rtl).advance
-    return mask, left, top, tuple(emoji)
+    return _Ink(mask, left, top, tuple(emoji), ext)
+
+
+def forget_runs() -> None:
+    """Drop the cached runs, measurements and line masks (see layout.forget_text)."""
+    for cache in (split_runs, measure, advance, _line_mask):
+        cache.cache_clear()
 
 
 @functools.lru_cache(maxsize=512)
