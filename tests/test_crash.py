@@ -169,12 +169,22 @@ class Fleet:
     def stop(self) -> None:
         """SIGTERM: each finishes what it has in flight, then exits cleanly."""
         for proc in self.procs:
+            self._wait_started(proc)
             proc.send_signal(signal.SIGTERM)
         for proc in self.procs:
             proc.wait(timeout=TIMEOUT)
             assert proc.returncode == 0, (
                 f"daemon {proc.pid} exited {proc.returncode} on SIGTERM:\n"
                 + self.logs[proc.pid].read_text(errors="replace")[-3000:])
+
+    def _wait_started(self, proc: subprocess.Popen[bytes]) -> None:
+        """A daemon restarted a moment ago may still be importing, before it handles SIGTERM
+        (Python's default then ends it with -15): wait until it says it has started."""
+        deadline = time.monotonic() + TIMEOUT
+        while "started:" not in self.logs[proc.pid].read_text(errors="replace"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"daemon {proc.pid} never started (exit {proc.poll()})")
+            time.sleep(0.05)
 
     def kill_all(self) -> None:
         for proc in self.procs:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import Clock
@@ -24,8 +26,9 @@ from scheduler.store.claim import (
     renew,
     sweep_missed,
 )
+from scheduler.store.engine import sqlite_url
 from scheduler.store.migrations import current_version
-from scheduler.store.queue import NewImage, NewPart, NewPost
+from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost
 from scheduler.store.schema import accounts
 
 LEASE = timedelta(seconds=30)
@@ -283,3 +286,56 @@ def test_concurrent_claims_never_share_a_delivery(db_url: str, clock: Clock,
 def test_claim_plan_uses_the_index(sqlite_store: Store, clock: Clock) -> None:
     plan = explain_claim(sqlite_store, clock())
     assert "ix_deliveries_claim" in plan
+
+
+def test_sqlite_bulk_insert_stores_what_sqlalchemy_stores(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On SQLite `insert_posts` hands values to the driver itself, bypassing the column types:
+    its rows must be, value for value and type for type, those SQLAlchemy's path writes."""
+    paris, india = ZoneInfo("Europe/Paris"), timezone(timedelta(hours=5, minutes=30))
+    image = NewImage(b"\x89PNG fake", "PNG", 1600, 900, "A quote card")
+
+    def batch(tag: str, *, bare: bool) -> list[NewPost]:
+        # `bare`: no title, wall or time note anywhere, as a bench batch; else a mix of all.
+        new = []
+        for i in range(150):
+            due = [clock.now + timedelta(minutes=i, microseconds=i % 3),
+                   datetime(2026, 7, 1, 9, i % 60, tzinfo=paris),
+                   datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=paris),  # the second 02:30
+                   datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=india)][i % 4]
+            deliveries = tuple(
+                NewDelivery(
+                    platform=platform, account=f"outbox:{platform}", publisher="outbox",
+                    due_at=due, max_lateness=timedelta(minutes=30 * (n + 1), seconds=i % 2),
+                    wall=None if bare or i % 2 else f"2026-03-0{n + 1} 09:00",
+                    zone=None if bare else "Europe/Paris",
+                    time_note=None if bare or i % 5 else "moved past a DST gap",
+                    payload={} if i % 2 else {"note": f"é {i}", "n": i, "ok": True},
+                    parts=tuple(NewPart(k, f"{tag} {i}.{k} 'quoted' — ✓", {"k": k} if k else {},
+                                        (image,) if i % 7 == 0 and n == 0 else ())
+                                for k in range(1 + i % 3)))
+                for n, platform in enumerate(["x", "bluesky"][:1 + i % 2]))
+            new.append(NewPost(f"{tag}-{i}.md", deliveries,
+                               None if bare or i % 3 else f"Title {i} « »"))
+        return new
+
+    batches = [batch("a", bare=True), batch("b", bare=False)]
+
+    def stored(name: str) -> dict[str, list[list[tuple[type, object]]]]:
+        store = Store.open(sqlite_url(tmp_path / f"{name}.db"), env={})
+        for posts in batches:
+            store.write(lambda conn, posts=posts: q.insert_posts(
+                conn, posts, clock().astimezone(paris)))
+        tables = ["posts", "accounts", "deliveries", "delivery_parts", "blobs", "part_images"]
+        rows = store.read(lambda conn: {
+            t: [[(type(v), v) for v in row]
+                for row in conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY 1, 2, 3")]
+            for t in tables})
+        store.close()
+        return rows
+
+    fast = stored("fast")
+    monkeypatch.setattr(q, "_insert_rows_sqlite", q._insert_rows)  # SQLAlchemy's own path
+    assert stored("sqlalchemy") == fast
+    assert len(fast["deliveries"]) == 450 and len(fast["delivery_parts"]) == 900

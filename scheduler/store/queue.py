@@ -6,15 +6,13 @@ that cannot move that way) nothing is changed, and the error says why.
 
 from __future__ import annotations
 
-import functools
 import json
-import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Row, func, select, text
+from sqlalchemy import Connection, Row, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Insert
 
@@ -23,7 +21,6 @@ from scheduler.publishers.base import OutgoingImage
 from scheduler.states import CANCELLABLE, RETRYABLE, IllegalTransition, Status
 from scheduler.store import Store
 from scheduler.store.schema import (
-    UTCDateTime,
     accounts,
     attempts,
     blobs,
@@ -31,7 +28,8 @@ from scheduler.store.schema import (
     delivery_parts,
     part_images,
     posts,
-    sqlite_value,
+    sqlite_text,
+    utc_wall_clock,
 )
 
 ANALYZE_AFTER = 500  # deliveries queued at once that make PostgreSQL refresh its statistics
@@ -120,37 +118,22 @@ def insert_posts(conn: Connection, new_posts: Sequence[NewPost], now: datetime) 
     """
     if not new_posts:
         return []
-    post_ids = _insert_ids(conn, posts, [
-        {"source": p.source, "title": p.title, "created_at": now} for p in new_posts])
-    flat = [(post_id, d) for post_id, p in zip(post_ids, new_posts, strict=True)
-            for d in p.deliveries]
-    if not flat:
-        return []
-    seen_accounts = {d.account: {"key": d.account, "platform": d.platform,
-                                 "publisher": d.publisher} for _, d in flat}
-    conn.execute(_insert_ignore(conn, accounts, "key"), list(seen_accounts.values()))
-    delivery_ids = _insert_ids(conn, deliveries,
-                               [_delivery_values(post_id, d, now) for post_id, d in flat])
-    part_rows = [
-        {"delivery_id": did, "idx": part.index, "text": part.text,
-         "payload": _json(part.payload)}
-        for did, (_, d) in zip(delivery_ids, flat, strict=True) for part in d.parts
-    ]
-    _insert(conn, delivery_parts, part_rows)
-    image_rows = []
-    blob_rows: dict[str, dict[str, Any]] = {}
-    for did, (_, d) in zip(delivery_ids, flat, strict=True):
-        for part in d.parts:
-            for position, image in enumerate(part.images):
-                sha = image.sha256
-                blob_rows[sha] = {"sha256": sha, "format": image.format,
-                                  "size": len(image.data), "data": image.data}
-                image_rows.append({"delivery_id": did, "idx": part.index, "position": position,
-                                   "sha256": sha, "format": image.format, "width": image.width,
-                                   "height": image.height, "alt": image.alt})
-    if image_rows:
-        conn.execute(_insert_ignore(conn, blobs, "sha256"), list(blob_rows.values()))
-        conn.execute(part_images.insert(), image_rows)
+    newest: dict[str, NewDelivery] = {}  # per account, its last delivery here
+    for p in new_posts:
+        for d in p.deliveries:
+            if not d.parts:
+                raise ValueError(f"a {d.platform} delivery with no parts")
+            newest[d.account] = d
+    if newest:
+        conn.execute(_insert_ignore(conn, accounts, "key"), [
+            {"key": key, "platform": d.platform, "publisher": d.publisher}
+            for key, d in newest.items()])
+    if conn.dialect.name == "sqlite":
+        delivery_ids, with_images = _insert_rows_sqlite(conn, new_posts, now)
+    else:
+        delivery_ids, with_images = _insert_rows(conn, new_posts, now)
+    if with_images:
+        _insert_images(conn, with_images)
     if conn.dialect.name == "postgresql" and len(delivery_ids) >= ANALYZE_AFTER:
         # Without fresh statistics PostgreSQL plans the claim as if the table were empty and
         # walks every due row per account; autovacuum would fix that only a minute later.
@@ -158,50 +141,38 @@ def insert_posts(conn: Connection, new_posts: Sequence[NewPost], now: datetime) 
     return delivery_ids
 
 
-def _insert_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert `rows`, returning their new ids in order, in as few statements as possible."""
-    if conn.dialect.name == "sqlite":
-        # SQLite cannot promise the order of RETURNING rows in a multi-row INSERT, so
-        # SQLAlchemy would fall back to one statement per row. The write transaction holds
-        # SQLite's only write lock (BEGIN IMMEDIATE): the ids after max(id) are ours to give.
-        first = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
-        ids = list(range(first, first + len(rows)))
-        _insert(conn, table, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
-        return ids
+# A part with images, under its delivery's new id.
+PartWithImages = tuple[int, NewPart]
+
+
+def _insert_rows(conn: Connection, new_posts: Sequence[NewPost],
+                 now: datetime) -> tuple[list[int], list[PartWithImages]]:
+    """The posts, deliveries and parts through SQLAlchemy (PostgreSQL): RETURNING gives the new
+    ids in the order given."""
+    post_ids = _returning_ids(conn, posts, [
+        {"source": p.source, "title": p.title, "created_at": now} for p in new_posts])
+    flat = [(post_id, d) for post_id, p in zip(post_ids, new_posts, strict=True)
+            for d in p.deliveries]
+    if not flat:
+        return [], []
+    delivery_ids = _returning_ids(conn, deliveries,
+                                  [_delivery_values(post_id, d, now) for post_id, d in flat])
+    conn.execute(delivery_parts.insert(), [
+        {"delivery_id": did, "idx": part.index, "text": part.text,
+         "payload": _json(part.payload)}
+        for did, (_, d) in zip(delivery_ids, flat, strict=True) for part in d.parts
+    ])
+    with_images = [(did, part) for did, (_, d) in zip(delivery_ids, flat, strict=True)
+                   for part in d.parts if part.images]
+    return delivery_ids, with_images
+
+
+def _returning_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
     return list(conn.execute(
         table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
 
 
-def _json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False) if payload else "{}"
-
-
-def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """A multi-row INSERT. On SQLite the rows go to the driver as plain tuples: SQLAlchemy's
-    per-value type processing would otherwise take most of the time of a bulk queue (measured
-    by bench/bench_queue.py), and the values here are only text, numbers and UTC instants,
-    which `sqlite_value` converts exactly as the column types would."""
-    if conn.dialect.name != "sqlite" or not rows:
-        conn.execute(table.insert(), rows)
-        return
-    names = list(rows[0])
-    statement = (f"INSERT INTO {table.name} ({', '.join(names)}) "
-                 f"VALUES ({', '.join('?' * len(names))})")
-    # Only instants and flags need converting: the other columns take the values as they are.
-    typed = [i for i, n in enumerate(names) if isinstance(table.c[n].type, UTCDateTime | Boolean)]
-    convert = functools.cache(sqlite_value)  # rows share instants (now, a slot): once each
-    values = []
-    for row in map(operator.itemgetter(*names), rows):
-        row = list(row) if len(names) > 1 else [row]
-        for i in typed:
-            row[i] = convert(row[i])
-        values.append(tuple(row))
-    conn.exec_driver_sql(statement, values)
-
-
 def _delivery_values(post_id: int, d: NewDelivery, now: datetime) -> dict[str, Any]:
-    if not d.parts:
-        raise ValueError(f"a {d.platform} delivery with no parts")
     return {
         "post_id": post_id, "platform": d.platform, "account": d.account,
         "publisher": d.publisher, "status": Status.QUEUED.value, "due_at": d.due_at,
@@ -211,6 +182,118 @@ def _delivery_values(post_id: int, d: NewDelivery, now: datetime) -> dict[str, A
         "payload": _json(d.payload),
         "created_at": now, "updated_at": now,
     }
+
+
+# The SQLite fast path's columns, in the order `_insert_rows_sqlite` lays out each row's values.
+_POST_COLUMNS = ("id", "source", "title", "created_at")
+_DELIVERY_COLUMNS = (
+    "id", "post_id", "platform", "account", "publisher", "due_at", "wall", "zone", "time_note",
+    "next_attempt_at", "miss_after", "parts", "payload", "created_at", "updated_at")
+_PART_COLUMNS = ("delivery_id", "idx", "text", "payload")
+# What every new delivery starts with, written into the statement (SQL) rather than bound per row:
+# queued, no failed attempt, nothing to reconcile.
+_NEW_DELIVERY = {"status": f"'{Status.QUEUED.value}'", "attempts": "0", "reconcile": "0"}
+
+
+def _insert_rows_sqlite(conn: Connection, new_posts: Sequence[NewPost],
+                        now: datetime) -> tuple[list[int], list[PartWithImages]]:
+    """The same rows as `_insert_rows`, on SQLite: the values built in one pass exactly as they
+    are stored, and handed to the driver in multi-row INSERTs.
+
+    SQLAlchemy's per-value type processing and a dict per row took most of the time of a bulk
+    queue (bench/bench_queue.py). The values are only text, numbers and instants, which
+    `utc_wall_clock` and `sqlite_text` convert exactly as UTCDateTime stores them; a contract
+    test compares the rows with those `_insert_rows` writes. The ids are given here, as SQLite
+    cannot promise the order of RETURNING rows in a multi-row INSERT: the write transaction
+    holds SQLite's only write lock (BEGIN IMMEDIATE), so the ids after max(id) are ours.
+    """
+    stamp = sqlite_text(utc_wall_clock(now))
+    post_id = _max_id(conn, posts)
+    delivery_id = first_delivery = _max_id(conn, deliveries) + 1
+    post_values: list[Any] = []
+    delivery_values: list[Any] = []
+    part_values: list[Any] = []
+    with_images: list[PartWithImages] = []
+    for p in new_posts:
+        post_id += 1
+        post_values += (post_id, p.source, p.title, stamp)
+        for d in p.deliveries:
+            due = utc_wall_clock(d.due_at)
+            due_text = sqlite_text(due)
+            delivery_values += (
+                delivery_id, post_id, d.platform, d.account, d.publisher, due_text,
+                d.wall, d.zone, d.time_note, due_text, sqlite_text(due + d.max_lateness),
+                len(d.parts), _json(d.payload), stamp, stamp)
+            for part in d.parts:
+                part_values += (delivery_id, part.index, part.text, _json(part.payload))
+                if part.images:
+                    with_images.append((delivery_id, part))
+            delivery_id += 1
+    _insert_sqlite(conn, posts, _POST_COLUMNS, post_values)
+    _insert_sqlite(conn, deliveries, _DELIVERY_COLUMNS, delivery_values, _NEW_DELIVERY)
+    _insert_sqlite(conn, delivery_parts, _PART_COLUMNS, part_values)
+    return list(range(first_delivery, delivery_id)), with_images
+
+
+def _max_id(conn: Connection, table: Any) -> int:
+    return int(conn.execute(select(func.max(table.c.id))).scalar_one() or 0)
+
+
+# Host parameters one statement may bind in any SQLite (999 before 3.32, 32766 since); more
+# rows per statement measured no faster.
+SQLITE_MAX_VARIABLES = 999
+
+
+def _insert_sqlite(conn: Connection, table: Any, columns: Sequence[str], values: list[Any],
+                   constants: dict[str, str] | None = None) -> None:
+    """Insert into `table` the rows whose values lie end to end in `values`, in `columns` order,
+    with `constants` (column: SQL literal) the same in every row.
+
+    As many rows per statement as SQLite binds: the driver then runs a few dozen statements
+    instead of one per row, and needs no tuple per row.
+    """
+    if not values:
+        return
+    width = len(columns)
+    count = len(values) // width
+    constants = constants or {}
+    names = ", ".join(table.c[name].name for name in [*columns, *constants])
+    row = f"({', '.join(['?'] * width + list(constants.values()))})"
+
+    def statement(rows: int) -> str:
+        return f"INSERT INTO {table.name} ({names}) VALUES {', '.join([row] * rows)}"
+
+    per_statement = SQLITE_MAX_VARIABLES // width
+    step = per_statement * width
+    whole = len(values) - len(values) % step
+    if whole:
+        conn.exec_driver_sql(statement(per_statement),
+                             [tuple(values[i:i + step]) for i in range(0, whole, step)])
+    if whole < len(values):
+        conn.exec_driver_sql(statement(count - whole // width), tuple(values[whole:]))
+
+
+def _insert_images(conn: Connection, with_images: list[PartWithImages]) -> None:
+    """Each image's bytes once, by content hash, and its place in its part."""
+    image_rows = []
+    blob_rows: dict[str, dict[str, Any]] = {}
+    for did, part in with_images:
+        for position, image in enumerate(part.images):
+            sha = image.sha256
+            blob_rows[sha] = {"sha256": sha, "format": image.format,
+                              "size": len(image.data), "data": image.data}
+            image_rows.append({"delivery_id": did, "idx": part.index, "position": position,
+                               "sha256": sha, "format": image.format, "width": image.width,
+                               "height": image.height, "alt": image.alt})
+    conn.execute(_insert_ignore(conn, blobs, "sha256"), list(blob_rows.values()))
+    conn.execute(part_images.insert(), image_rows)
+
+
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False)
+
+
+def _json(payload: dict[str, Any]) -> str:
+    return _encode_json(payload) if payload else "{}"
 
 
 def _insert_ignore(conn: Connection, table: Any, key: str) -> Insert:

@@ -51,20 +51,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def sqlite_value(value: Any) -> Any:
-    """A Python value as the SQLite columns store it, for inserts that bypass SQLAlchemy's
-    type processing: an aware datetime as UTCDateTime stores it (SQLAlchemy's SQLite DateTime
-    text, always with microseconds), a bool as 0/1, anything else as it is."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not UTC:
-            if value.tzinfo is None or value.utcoffset() is None:
-                raise ValueError(f"naive datetime {value.isoformat()} given to the store; "
-                                 "pass UTC")
-            value = value.astimezone(UTC)
-        return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
-    if isinstance(value, bool):
-        return int(value)
-    return value
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_WALL_EPOCH = datetime(1970, 1, 1)
+
+
+def utc_wall_clock(value: datetime) -> datetime:
+    """An aware datetime's UTC wall clock, naive: what UTCDateTime hands SQLite's DateTime.
+
+    For inserts that bypass SQLAlchemy's type processing; `sqlite_text` then makes it the text
+    stored. The same as `value.astimezone(UTC).replace(tzinfo=None)` (datetime arithmetic is
+    exact), in half the time. Naive datetimes are refused, as UTCDateTime refuses them.
+    """
+    try:
+        return _WALL_EPOCH + (value - _UTC_EPOCH)
+    except TypeError:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(
+                f"naive datetime {value.isoformat()} given to the store; pass UTC") from None
+        raise
+
+
+def sqlite_text(wall_clock: datetime) -> str:
+    """A naive UTC wall clock as SQLAlchemy's SQLite DateTime stores it: ISO text with a space
+    and always with microseconds ("2026-03-02 14:00:00.000000"), so that text order is time
+    order."""
+    return wall_clock.isoformat(" ", "microseconds")
 
 
 metadata = MetaData()
