@@ -29,7 +29,9 @@ _SECTIONS = {
     "logo": {"path"},
     "schedule": {"max_lateness_minutes", "platforms"},
     "images": {"sizes", "background"},
+    "mastodon": {"visibility", "content_warning"},
 }
+MASTODON_VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Brand:
     image_sizes: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     max_lateness_minutes: int = 120
     platforms: tuple[str, ...] = PLATFORM_NAMES
+    mastodon_visibility: str = "public"
+    mastodon_content_warning: str | None = None  # Mastodon counts it into the status length
 
     def call_to_action_for(self, platform: str) -> str:
         return self.call_to_action_per_platform.get(platform, self.call_to_action)
@@ -133,6 +137,17 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
     if not isinstance(hashtags, list) or not all(isinstance(t, str) for t in hashtags):
         problems.append(("hashtags.default", "must be a list of words"))
         hashtags = []
+    mastodon = data.get("mastodon", {})
+    visibility = mastodon.get("visibility", "public")
+    if visibility not in MASTODON_VISIBILITIES:
+        problems.append(
+            ("mastodon.visibility", f"must be one of {', '.join(MASTODON_VISIBILITIES)}"))
+    warning = mastodon.get("content_warning")
+    if warning is not None and not isinstance(warning, str):
+        problems.append(("mastodon.content_warning", "must be text"))
+        warning = None
+    elif warning:
+        warning = _text("mastodon.content_warning", warning, problems)
     handles = data.get("handles", {})
     if not all(isinstance(v, str) for v in handles.values()):
         problems.append(("handles", "every handle must be text"))
@@ -159,6 +174,8 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         image_sizes=sizes,
         max_lateness_minutes=lateness,
         platforms=platforms,
+        mastodon_visibility=visibility,
+        mastodon_content_warning=warning or None,
     )
 
 

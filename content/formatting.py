@@ -16,6 +16,7 @@ from content.brand import Brand
 from content.counting.bluesky import detect_facets
 from content.counting.linkedin import escape_little_text
 from content.counting.linkedin import hashtag as linkedin_hashtag
+from content.counting.mastodon import mastodon_length
 from content.delivery import Delivery, Part
 from content.errors import DoesNotFit
 from content.platforms import PlatformRules
@@ -253,8 +254,13 @@ class _Formatter:
 
 def format_text(post: Post, brand: Brand, rules: PlatformRules) -> Delivery:
     """The parts `rules.name` receives for `post`. Raises DoesNotFit when it cannot fit."""
-    fmt = _Formatter(post, brand, rules)
     notes: list[str] = []
+    warning = brand.mastodon_content_warning if rules.name == "mastodon" else None
+    if warning:  # Mastodon counts the content warning and the text together
+        taken = mastodon_length(warning, url_length=rules.url_length)
+        rules = rules.with_limit(rules.limit - taken)
+        notes.append(f"the content warning takes {taken} characters of each part's limit")
+    fmt = _Formatter(post, brand, rules)
     threaded = rules.thread and post.thread is not False
     if threaded:
         numbered = post.numbering is not False

@@ -58,6 +58,8 @@ instagram = [10, 10]
 [schedule]
 max_lateness_minutes = -5
 platforms = ["x", "myspace"]
+[mastodon]
+visibility = "everyone"
 [extra]
 key = 1
 """
@@ -67,9 +69,9 @@ key = 1
     assert keys == {
         "author.name", "author.timezone", "disclaimer.full", "call_to_action.position",
         "colours.background", "images.sizes.instagram", "schedule.max_lateness_minutes",
-        "schedule.platforms", "extra",
+        "schedule.platforms", "mastodon.visibility", "extra",
     }
-    assert "my-brand.toml has 9 problem(s)" in str(caught.value)
+    assert "my-brand.toml has 10 problem(s)" in str(caught.value)
 
 
 def test_bad_toml_and_missing_file(tmp_path: object) -> None:

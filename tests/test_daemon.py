@@ -137,7 +137,7 @@ def test_a_publisher_that_cannot_start_fails_the_delivery_at_once(
     sqlite_store: Store, clock: Clock, make_post: MakePost, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(env: object) -> Publisher:
-        raise Permanent("MASTODON_VISIBILITY must be public, unlisted, private or direct")
+        raise Permanent("MASTODON_BASE_URL must start with https://, got m.example")
 
     q.queue_posts(sqlite_store, [make_post(clock(), parts=2, publisher="broken")], clock())
     monkeypatch.setitem(PUBLISHERS, "broken", broken)
@@ -145,7 +145,7 @@ def test_a_publisher_that_cannot_start_fails_the_delivery_at_once(
                     clock=clock, rng=random.Random(3))
     assert step(daemon, clock()) == ["failed"]
     row = q.list_deliveries(sqlite_store)[0]
-    assert row.status == "failed" and "MASTODON_VISIBILITY" in (row.last_error or "")
+    assert row.status == "failed" and "MASTODON_BASE_URL" in (row.last_error or "")
     assert row.attempts == 1
 
 

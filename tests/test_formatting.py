@@ -231,6 +231,19 @@ def test_urls_mentions_and_hashtags_are_never_split() -> None:
                 assert word in words
 
 
+def test_mastodon_content_warning_is_counted_in_every_part() -> None:
+    from dataclasses import replace
+
+    brand = replace(BRAND, mastodon_content_warning="Mental health")
+    post = Post(body="word " * 300 + "end.")
+    plain = format_text(post, BRAND, PLATFORMS["mastodon"])
+    warned = format_text(post, brand, PLATFORMS["mastodon"])
+    assert all(part.limit == 500 - len("Mental health") for part in warned.parts)
+    assert all(part.length <= part.limit for part in warned.parts)
+    assert max(p.length for p in plain.parts) > 500 - len("Mental health")
+    assert any("content warning" in note for note in warned.notes)
+
+
 def test_pieces_know_their_boundaries() -> None:
     levels = [p.level for p in pieces_of("One two. Three\nfour\n\nFive")]
     assert levels == [4, 1, 2, 3, 4]

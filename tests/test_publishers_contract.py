@@ -601,15 +601,16 @@ def test_mastodon_every_status_carries_its_key(net_factory: Callable[[str], Net]
 def test_mastodon_visibility_and_content_warning(fake_clock: FakeClock, tmp_path: Path) -> None:
     with MastodonServer(clock=fake_clock) as server:
         publisher = MastodonPublisher.from_env({
-            "MASTODON_BASE_URL": server.base_url, "MASTODON_ACCESS_TOKEN": server.account.token,
-            "MASTODON_VISIBILITY": "unlisted", "MASTODON_CONTENT_WARNING": "medicine"})
-        delivery = OutgoingDelivery(1, "mastodon", "m", (OutgoingPart(0, "hello"),), "s", "a")
+            "MASTODON_BASE_URL": server.base_url, "MASTODON_ACCESS_TOKEN": server.account.token})
+        payload = {"visibility": "unlisted", "content_warning": "medicine"}
+        delivery = OutgoingDelivery(1, "mastodon", "m", (OutgoingPart(0, "hello", (), payload),),
+                                    "s", "a")
         publisher.publish_part(delivery, delivery.parts[0], None)
         (status,) = server.statuses
         assert (status.visibility, status.spoiler_text) == ("unlisted", "medicine")
     with pytest.raises(Permanent):
-        MastodonPublisher.from_env({"MASTODON_BASE_URL": "https://m.example",
-                                    "MASTODON_ACCESS_TOKEN": "t", "MASTODON_VISIBILITY": "all"})
+        MastodonPublisher.from_env({"MASTODON_BASE_URL": "m.example",
+                                    "MASTODON_ACCESS_TOKEN": "t"})
 
 
 def test_mastodon_instance_rules_are_read_and_cached(fake_clock: FakeClock,
@@ -645,27 +646,31 @@ def test_mastodon_instance_rules_are_read_and_cached(fake_clock: FakeClock,
 def test_queueing_formats_for_the_servers_limit_less_the_content_warning(
     fake_clock: FakeClock, tmp_path: Path,
 ) -> None:
+    from dataclasses import replace
+
+    from content.counting.mastodon import mastodon_length
     from scheduler.config import PROJECT_ROOT, load_brand
     from scheduler.store.intake import When, plan_post
 
     clear_instance_cache()
-    brand = load_brand(PROJECT_ROOT / "brand.toml")
+    brand = replace(load_brand(PROJECT_ROOT / "brand.toml"), mastodon_visibility="unlisted",
+                    mastodon_content_warning="Medicine")
     sample = PROJECT_ROOT / "examples" / "glutamate.md"
     with MastodonServer(clock=fake_clock, max_characters=1000) as server:
         env = {"MASTODON_BASE_URL": server.base_url, "MASTODON_ACCESS_TOKEN": "token",
-               "CRIER_DATA_DIR": str(tmp_path), "MASTODON_CONTENT_WARNING": "Medicine"}
+               "CRIER_DATA_DIR": str(tmp_path)}
         plan = plan_post(sample, brand, When("now"), now=START, platforms=["mastodon"],
                          env=env)
     (delivery,) = plan.post.deliveries
     assert delivery.publisher == "mastodon"
-    from content.counting.mastodon import mastodon_length
-
     lengths = [mastodon_length(part.text) for part in delivery.parts]
     assert max(lengths) <= 1000 - len("Medicine") and max(lengths) > 500
-    # The outbox (no account) keeps Mastodon's default of 500.
+    assert all(part.payload["visibility"] == "unlisted" for part in delivery.parts)
+    assert all(part.payload["content_warning"] == "Medicine" for part in delivery.parts)
+    # The outbox (no account) keeps Mastodon's default of 500, less the warning.
     plan = plan_post(sample, brand, When("now"), now=START, platforms=["mastodon"],
                      env={"CRIER_DATA_DIR": str(tmp_path)})
-    assert max(mastodon_length(p.text) for p in plan.post.deliveries[0].parts) <= 500
+    assert max(mastodon_length(p.text) for p in plan.post.deliveries[0].parts) <= 492
 
 
 # ---- Bluesky: record keys, the session, facets and link cards -------------------------------

@@ -8,9 +8,9 @@
 - Reconcile also reads the account's recent statuses and looks for the part's text (the HTML
   Mastodon renders, turned back into text and compared without URLs and mention domains), so
   a part that landed is found even after the key's hour.
-- Visibility and the optional content warning: MASTODON_VISIBILITY (public, unlisted, private,
-  direct; default public) and MASTODON_CONTENT_WARNING, unless the part's payload names its own
-  (`visibility`, `content_warning`). The server counts a content warning into the length.
+- Visibility and the optional content warning come with each part's payload, from the brand
+  file's [mastodon] section (the formatter has already counted the warning into the length, as
+  the server does); without them a status is public with no warning.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from typing import Any
 
 import requests  # type: ignore[import-untyped]
 
-from content.counting.mastodon import mastodon_length
 from content.platforms import PLATFORMS, PlatformRules
 from scheduler.publishers.base import (
     AccountStatus,
@@ -109,8 +108,6 @@ class MastodonPublisher(Publisher):
         if not base_url.startswith(("http://", "https://")):
             raise Permanent(f"MASTODON_BASE_URL must start with https://, got {base_url}")
         return cls(base_url, env["MASTODON_ACCESS_TOKEN"].strip(),
-                   visibility=env.get("MASTODON_VISIBILITY", "").strip().lower() or "public",
-                   content_warning=env.get("MASTODON_CONTENT_WARNING", "").strip(),
                    timeout=timeout_from_env(env))
 
     # ---- the interface ---------------------------------------------------------------------
@@ -285,16 +282,6 @@ def comparable(text: str) -> str:
 
 _rules_cache: dict[str, tuple[datetime, PlatformRules]] = {}
 _rules_lock = threading.Lock()
-
-
-def formatting_rules(env: Mapping[str, str]) -> PlatformRules:
-    """What the formatter must fit a status into on the configured server: the server's limit
-    less the content warning every status carries (Mastodon counts the two together)."""
-    rules = instance_rules(env)
-    warning = env.get("MASTODON_CONTENT_WARNING", "").strip()
-    if warning:
-        rules = rules.with_limit(rules.limit - mastodon_length(warning))
-    return rules
 
 
 def instance_rules(env: Mapping[str, str], *, now: datetime | None = None,

@@ -112,7 +112,7 @@ def plan_post(
             due_at=resolved.instant, wall=resolved.wall, zone=resolved.zone,
             time_note=resolved.note, max_lateness=lateness,
             parts=tuple(
-                NewPart(part.index, part.text, _part_payload(part),
+                NewPart(part.index, part.text, _part_payload(part, brand, name),
                         tuple(images[i]) if i < len(images) else ())
                 for i, part in enumerate(delivery.parts)),
             payload={"notes": list(delivery.notes),
@@ -167,15 +167,19 @@ def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[s
     limits vary per server, and what the formatter sees must be what the server enforces."""
     rules: dict[str, PlatformRules] = {}
     if "mastodon" in routes and routes["mastodon"].publisher == "mastodon":
-        from scheduler.publishers.mastodon import formatting_rules
+        from scheduler.publishers.mastodon import instance_rules
 
-        rules["mastodon"] = formatting_rules(env)
+        rules["mastodon"] = instance_rules(env)
     return rules
 
 
-def _part_payload(part: Any) -> dict[str, Any]:
+def _part_payload(part: Any, brand: Brand, platform: str) -> dict[str, Any]:
     to_json = getattr(part, "to_json", None)
     data: dict[str, Any] = to_json() if callable(to_json) else {"text": part.text}
+    if platform == "mastodon":  # the brand's choices travel with the part, as previewed
+        data["visibility"] = brand.mastodon_visibility
+        if brand.mastodon_content_warning:
+            data["content_warning"] = brand.mastodon_content_warning
     return data
 
 
