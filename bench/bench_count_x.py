@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import twitter_text
 
 from bench.timing import best_of
-from content.counting.x import XCount, parse_tweet, weighted_length
+from content.counting.x import parse_tweet, weighted_length
 
 SEED = 20240229
 PER_KIND = 300
@@ -163,24 +163,12 @@ def build_corpus(seed: int = SEED, per_kind: int = PER_KIND) -> list[str]:
     return [kind() for kind in kinds for _ in range(per_kind)]
 
 
-def _as_reference(c: XCount) -> dict[str, object]:
-    return {
-        "weightedLength": c.weighted_length,
-        "valid": c.valid,
-        "permillage": c.permillage,
-        "validRangeStart": c.valid_range_start,
-        "validRangeEnd": c.valid_range_end,
-        "displayRangeStart": c.display_range_start,
-        "displayRangeEnd": c.display_range_end,
-    }
-
-
 def main() -> int:
     corpus = build_corpus()
     mismatches = []
     for text in corpus:
         ref = twitter_text.parse_tweet(text).asdict()
-        ours = _as_reference(parse_tweet(text))
+        ours = parse_tweet(text).as_twitter_text()
         if ours != ref or weighted_length(text) != ref["weightedLength"]:
             mismatches.append((text, ours, ref))
     for text, ours, ref in mismatches[:5]:

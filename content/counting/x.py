@@ -67,6 +67,18 @@ class XCount:
     display_range_start: int
     display_range_end: int
 
+    def as_twitter_text(self) -> dict[str, int | bool]:
+        """The same result under twitter-text's field names (its conformance suite's)."""
+        return {
+            "weightedLength": self.weighted_length,
+            "valid": self.valid,
+            "permillage": self.permillage,
+            "validRangeStart": self.valid_range_start,
+            "validRangeEnd": self.valid_range_end,
+            "displayRangeStart": self.display_range_start,
+            "displayRangeEnd": self.display_range_end,
+        }
+
 
 # --- character weights -------------------------------------------------------------------------
 

@@ -83,12 +83,8 @@ class RateLimiter:
     def hit(
         self, bucket: str, key: str, limit: int, period: float, *, aligned: bool = False
     ) -> Window:
-        now = self._clock.now()
         with self._lock:
-            start, used = self._state.get((bucket, key), (0.0, 0))
-            if now >= start + period or used == 0:
-                start = (now // period) * period if aligned else now
-                used = 0
+            start, used = self._current(bucket, key, period, aligned)
             if used >= limit:
                 return Window(limit, 0, start + period, exceeded=True)
             used += 1
@@ -98,13 +94,18 @@ class RateLimiter:
     def peek(
         self, bucket: str, key: str, limit: int, period: float, *, aligned: bool = False
     ) -> Window:
-        now = self._clock.now()
         with self._lock:
-            start, used = self._state.get((bucket, key), (0.0, 0))
-            if now >= start + period or used == 0:
-                start = (now // period) * period if aligned else now
-                used = 0
+            start, used = self._current(bucket, key, period, aligned)
             return Window(limit, max(limit - used, 0), start + period, exceeded=used >= limit)
+
+    def _current(self, bucket: str, key: str, period: float, aligned: bool) -> tuple[float, int]:
+        """(window start, requests used in it) now; a new window once the last has ended."""
+        now = self._clock.now()
+        start, used = self._state.get((bucket, key), (0.0, 0))
+        if now >= start + period or used == 0:
+            start = (now // period) * period if aligned else now
+            used = 0
+        return start, used
 
     def reset(self) -> None:
         with self._lock:
