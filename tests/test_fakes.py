@@ -6,9 +6,7 @@ Plain `requests` calls against `tests/fakes` servers on 127.0.0.1 (and tweepy th
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -506,13 +504,9 @@ def tid(micros: int, clock_id: int = 0) -> str:
 
 @pytest.mark.pds
 def test_reference_pds_records_rkeys_and_grapheme_limit() -> None:
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        message = f"the Bluesky reference PDS needs {', '.join(missing)} (Node 20 + npm)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + "; CI=true requires it")
-        pytest.skip(message)
-    from fakes.pds import install, running_pds
+    from fakes.pds import install, require_node, running_pds
+
+    require_node()
 
     install_started = time.monotonic()
     directory = install()

@@ -17,7 +17,6 @@ import io
 import json
 import os
 import re
-import shutil
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -32,7 +31,7 @@ import requests
 from conftest import Clock
 from fakes.base import FakeClock, FakeServer, Request, Response, Route
 from fakes.mastodon_server import MastodonServer
-from fakes.pds import PdsInfo, running_pds
+from fakes.pds import PdsInfo, missing_tools, require_node, running_pds
 from fakes.x_server import XServer
 from PIL import Image
 from requests.adapters import HTTPAdapter
@@ -148,15 +147,6 @@ def publish_all(net: Net, delivery: OutgoingDelivery) -> list[Sent]:
 
 _pds_stack = contextlib.ExitStack()
 _pds_info: list[PdsInfo] = []
-
-
-def require_node() -> None:
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        message = f"the Bluesky reference PDS needs {', '.join(missing)} (Node 20 + npm)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + "; CI=true requires it")
-        pytest.skip(message)
 
 
 def shared_pds() -> PdsInfo:
@@ -943,7 +933,7 @@ def test_kill_9_daemons_publishing_to_the_servers_each_part_lands_once(
 
     with contextlib.ExitStack() as stack:
         nets = [make_x(stack, fake_clock, tmp_path), make_mastodon(stack, fake_clock, tmp_path)]
-        if not [tool for tool in ("node", "npm") if shutil.which(tool) is None]:
+        if not missing_tools():
             nets.append(make_bluesky(stack, request.getfixturevalue("pds"), tmp_path))
         db_url = f"sqlite:///{tmp_path / 'crier.db'}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CRIER_", "X_",

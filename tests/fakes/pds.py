@@ -47,6 +47,18 @@ def missing_tools() -> list[str]:
     return [tool for tool in ("node", "npm") if shutil.which(tool) is None]
 
 
+def require_node() -> None:
+    """Skip the calling test, with the reason, when Node is absent; under CI=true, fail it."""
+    import pytest
+
+    missing = missing_tools()
+    if missing:
+        message = f"the Bluesky reference PDS needs {', '.join(missing)} (Node 20 + npm)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; CI=true requires it")
+        pytest.skip(message)
+
+
 def install(*, timeout: float = 1800.0) -> Path:
     """Install (once) and return the directory holding node_modules and start.mjs."""
     missing = missing_tools()
