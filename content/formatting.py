@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from content.brand import Brand
 from content.counting.bluesky import detect_facets
@@ -265,15 +265,12 @@ def format_text(post: Post, brand: Brand, rules: PlatformRules) -> Delivery:
     if threaded:
         numbered = post.numbering is not False
         planned, short = fmt.thread(numbered)
-        if len(planned) == 1 and planned[0][1].numbering:
-            only_body, only_extras = planned[0]
-            planned = [(only_body, Extras(only_extras.link, only_extras.hashtags,
-                                          only_extras.closing, None))]
+        count = len(planned)
         texts = []
         for index, (body, extras) in enumerate(planned):
-            if extras.numbering:
-                extras = Extras(extras.link, extras.hashtags, extras.closing,
-                                f"{index + 1}/{len(planned)}")
+            # The reserved "9/9" becomes the real number; a thread of one is not numbered.
+            number = f"{index + 1}/{count}" if extras.numbering and count > 1 else None
+            extras = replace(extras, numbering=number)
             texts.append((body, fmt.compose(body, extras), extras.closing is not None))
         if len(texts) > 1:
             notes.append(f"a thread of {len(texts)} parts")

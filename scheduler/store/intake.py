@@ -8,7 +8,6 @@ the author previewed.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,14 +17,14 @@ from typing import Any, Literal
 
 from content.brand import Brand
 from content.compose import compose_all, target_platforms
+from content.delivery import Delivery, Part
 from content.errors import CrierError
 from content.platforms import PlatformRules, rules_for
 from scheduler import timing
 from scheduler.config import load_post
+from scheduler.images import render_delivery_images
 from scheduler.publishers import Route, route
 from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost
-
-log = logging.getLogger(__name__)
 
 
 class QueueError(CrierError):
@@ -116,7 +115,7 @@ def plan_post(
                         tuple(images[i]) if i < len(images) else ())
                 for i, part in enumerate(delivery.parts)),
             payload={"notes": list(delivery.notes),
-                     "disclaimer_form": getattr(delivery, "disclaimer_form", "full")},
+                     "disclaimer_form": delivery.disclaimer_form},
         ))
     return Plan(path, NewPost(source=str(path), title=post.title, deliveries=tuple(new)),
                 tuple(dict.fromkeys(notes)))
@@ -173,9 +172,8 @@ def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[s
     return rules
 
 
-def _part_payload(part: Any, brand: Brand, platform: str) -> dict[str, Any]:
-    to_json = getattr(part, "to_json", None)
-    data: dict[str, Any] = to_json() if callable(to_json) else {"text": part.text}
+def _part_payload(part: Part, brand: Brand, platform: str) -> dict[str, Any]:
+    data = part.to_json()
     if platform == "mastodon":  # the brand's choices travel with the part, as previewed
         data["visibility"] = brand.mastodon_visibility
         if brand.mastodon_content_warning:
@@ -183,23 +181,13 @@ def _part_payload(part: Any, brand: Brand, platform: str) -> dict[str, Any]:
     return data
 
 
-def _render_images(delivery: Any, post_path: Path, brand: Brand) -> list[list[NewImage]]:
-    """The single call site of the image renderer: per part, its rendered images."""
-    if not any(getattr(part, "images", ()) for part in delivery.parts):
+def _render_images(delivery: Delivery, post_path: Path, brand: Brand) -> list[list[NewImage]]:
+    """Per part, its images rendered now: the daemon sends exactly what was previewed."""
+    if not any(part.images for part in delivery.parts):
         return []
-    try:
-        from scheduler.images import render_delivery_images
-    except ModuleNotFoundError as exc:
-        if exc.name != "scheduler.images":
-            raise
-        # The renderer has not landed yet: queue the text, and say so rather than pretend.
-        log.warning("scheduler.images is not available: %s images are not rendered",
-                    delivery.platform)
-        return []
-    rendered = render_delivery_images(delivery, post_path, brand)
     return [
         [NewImage(img.data, img.format, img.width, img.height, img.alt) for img in part]
-        for part in rendered
+        for part in render_delivery_images(delivery, post_path, brand)
     ]
 
 
