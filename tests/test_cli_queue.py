@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import Result
+from support import Result
 
 from scheduler.store import Store
 from scheduler.store import queue as q

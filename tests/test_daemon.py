@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Clock
+from support import Clock
 
 from scheduler.daemon import Daemon, DaemonConfig
 from scheduler.publishers import PUBLISHERS, Registry

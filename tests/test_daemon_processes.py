@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from conftest import REPO, new_post
+from support import REPO, new_post
 
 from scheduler.publishers.outbox import read_sent_log
 from scheduler.store import Store

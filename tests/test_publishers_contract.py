@@ -28,7 +28,6 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from conftest import Clock
 from fakes.base import FakeClock, FakeServer, Request, Response, Route
 from fakes.mastodon_server import MastodonServer
 from fakes.pds import PdsInfo, missing_tools, require_node, running_pds
@@ -36,6 +35,7 @@ from fakes.x_server import XServer
 from PIL import Image
 from requests.adapters import HTTPAdapter
 from sqlalchemy import select
+from support import Clock
 
 from content.brand import Brand
 from scheduler.config import PROJECT_ROOT, load_brand

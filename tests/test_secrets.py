@@ -20,12 +20,12 @@ from urllib.parse import quote
 
 import pytest
 import test_publishers_contract as contract
-from conftest import Clock
 from fakes.base import FakeServer
 from fakes.mastodon_server import MastodonServer
 from fakes.pds import PdsInfo
 from fakes.x_server import XServer
 from sqlalchemy import MetaData, select
+from support import Clock
 
 from scheduler.config import PROJECT_ROOT, load_brand
 from scheduler.daemon import Daemon, DaemonConfig

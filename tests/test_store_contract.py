@@ -9,8 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Clock
 from sqlalchemy import select
+from support import Clock
 
 from scheduler import states
 from scheduler.publishers.base import Sent
