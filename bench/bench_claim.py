@@ -94,11 +94,11 @@ def main() -> int:
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="crier-bench-") as tmp:
         indexed_path, bare_path = Path(tmp, "indexed.db"), Path(tmp, "bare.db")
-        store = Store.open(sqlite_url(indexed_path), env={})
+        store = Store.open(sqlite_url(indexed_path))
         fill(store, now, random.Random(7))
         store.engine.dispose()  # a clean checkpointed file to copy
         dropped = without_indexes(indexed_path, bare_path)
-        bare = Store.open(sqlite_url(bare_path), env={})
+        bare = Store.open(sqlite_url(bare_path))
         try:
             plan = explain_claim(store, now, LIMIT)
             claim_ms, query_ms = timed_claims(store, now, RUNS)

@@ -164,7 +164,7 @@ def apscheduler_idle(count: int) -> None:
 
 
 def bench_idle(tmp: Path) -> None:
-    store = Store.open(sqlite_url(tmp / "idle.db"), env={})
+    store = Store.open(sqlite_url(tmp / "idle.db"))
     now = datetime.now(UTC)
     rng = random.Random(11)
     queue(store, [now + timedelta(days=1 + 29 * rng.random()) for _ in range(IDLE_QUEUED)],
@@ -219,7 +219,7 @@ def due_instants() -> list[datetime]:
 
 def latency_crier(tmp: Path) -> list[float]:
     url, outbox = sqlite_url(tmp / "latency.db"), tmp / "latency-outbox"
-    store = Store.open(url, env={})
+    store = Store.open(url)
     try:
         with daemons(1, daemon_env(url, outbox), tmp) as procs:
             instants = due_instants()
@@ -234,7 +234,7 @@ def latency_crier(tmp: Path) -> list[float]:
 def latency_naive(tmp: Path) -> list[float]:
     """The baseline: a loop that wakes every second, claims what is due and sends it."""
     url, outbox = sqlite_url(tmp / "naive.db"), tmp / "naive-outbox"
-    store = Store.open(url, env={})
+    store = Store.open(url)
     network = OutboxPublisher(outbox)
     lease = timedelta(seconds=60)
     try:
@@ -298,7 +298,7 @@ def throughput(count: int, processes: int, tmp: Path) -> float:
     PostgreSQL database, every send taking SCALE_DELAY_MS."""
     with postgres_schema() as url:
         outbox = tmp / f"scale-{processes}-outbox"
-        store = Store.open(url, env={})
+        store = Store.open(url)
         try:
             env = daemon_env(url, outbox, CRIER_OUTBOX_DELAY_MS=str(SCALE_DELAY_MS),
                              CRIER_WORKERS="4")

@@ -28,7 +28,7 @@ def deliver(delivery_id: int) -> None:
 
 def queue_ours(folder: Path, due: list[datetime]) -> float:
     """Seconds to store COUNT deliveries, from Python objects to committed rows."""
-    store = Store.open(sqlite_url(folder / "crier.db"), env={})
+    store = Store.open(sqlite_url(folder / "crier.db"))
     try:
         start = time.perf_counter()
         posts = [NewPost(source=f"bench-{i}.md", title=None, deliveries=(NewDelivery(

@@ -1,11 +1,10 @@
-"""Where settings come from: the environment and `.env` (secrets), the brand file, post files."""
+"""The author's files: the brand file and post files, read with errors she can act on.
+
+(The environment and `.env` are read by `scheduler.settings`, once.)"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-from dotenv import load_dotenv
 
 from content.brand import Brand, parse_brand
 from content.errors import BrandError, PostError
@@ -15,17 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS = PROJECT_ROOT / "assets"
 
 
-def load_environment() -> None:
-    """Read `.env` from the working directory; variables already set win over the file."""
-    load_dotenv(Path.cwd() / ".env", override=False)
-
-
-def brand_path() -> Path:
-    return Path(os.environ.get("CRIER_BRAND", "brand.toml"))
-
-
-def load_brand(path: Path | None = None) -> Brand:
-    path = path or brand_path()
+def load_brand(path: Path) -> Brand:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -142,6 +142,11 @@ class Settings:
         return replace(self, environ=MappingProxyType(kept))
 
 
+def sqlite_url(path: Path) -> str:
+    """The database URL of a SQLite file (what CRIER_DATABASE_URL would say for it)."""
+    return f"sqlite:///{path.resolve()}"
+
+
 def variables() -> tuple[str, ...]:
     """The names of Crier's own variables, in the order of `.env.example`."""
     return tuple(spec.metadata["variable"] for spec in fields(Settings)

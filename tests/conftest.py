@@ -49,14 +49,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
-    opened = Store.open(db_url, env={})
+    opened = Store.open(db_url)
     yield opened
     opened.close()
 
 
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(sqlite_url(tmp_path / "crier.db"), env={})
+    opened = Store.open(sqlite_url(tmp_path / "crier.db"))
     yield opened
     opened.close()
 

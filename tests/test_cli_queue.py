@@ -31,8 +31,7 @@ def post(cli_env: Path) -> Path:
 def now(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
     """Set the CLI's clock."""
     def set_now(when: datetime) -> None:
-        for module in ("scheduler.cli.queue", "scheduler.cli.slots"):
-            monkeypatch.setattr(f"{module}.utc_now", lambda: when)
+        monkeypatch.setattr("scheduler.service.utc_now", lambda: when)
 
     set_now(BEFORE_DST)
     return set_now
@@ -42,7 +41,7 @@ def queued(cli_env: Path) -> list[q.DeliveryRow]:
     db = cli_env / "data" / "crier.db"
     if not db.exists():
         return []
-    store = Store.open(f"sqlite:///{db}", env={})
+    store = Store.open(f"sqlite:///{db}")
     rows = q.list_deliveries(store)
     store.close()
     return rows

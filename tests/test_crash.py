@@ -298,7 +298,7 @@ def crash_run(db_url: str, workdir: Path, *, count: int, delay_ms: int, reconcil
               in_window_share: float, max_kills: int) -> Outcome:
     """Queue `count` deliveries, publish them under the killer, finish with --until-idle."""
     rng = random.Random(SEED)
-    store = Store.open(db_url, env={})
+    store = Store.open(db_url)
     try:
         queue_deliveries(store, count, rng)
         outbox = workdir / "outbox"

@@ -54,7 +54,7 @@ def wait_for(predicate: Callable[[], bool], procs: list[subprocess.Popen[bytes]]
 
 
 def queue(db_url: str, count: int, parts: int, accounts: int) -> Store:
-    store = Store.open(db_url, env={})
+    store = Store.open(db_url)
     now = datetime.now(UTC) - timedelta(seconds=1)
     posts = [new_post(now, platform=("x", "bluesky", "mastodon")[i % 3], parts=parts,
                       account=f"acct{i % accounts}", source=f"{i}.md") for i in range(count)]

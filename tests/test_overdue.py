@@ -87,7 +87,7 @@ def test_restart_with_10000_overdue_deliveries_each_published_or_missed_by_polic
 ) -> None:
     rng = random.Random(4242)
     outbox = tmp_path / "outbox"
-    store = Store.open(db_url, env={})
+    store = Store.open(db_url)
     queued_at = datetime.now(UTC)
     store.write(lambda conn: q.insert_posts(conn, overdue_posts(queued_at, rng), queued_at))
     sent_first = crash_mid_publish(store, outbox, queued_at)

@@ -640,7 +640,9 @@ def test_queueing_formats_for_the_servers_limit_less_the_content_warning(
 
     from content.counting.mastodon import mastodon_length
     from scheduler.config import PROJECT_ROOT, load_brand
-    from scheduler.store.intake import When, plan_post
+    from scheduler.service.intake import plan_post
+    from scheduler.service.when import When
+    from scheduler.settings import Settings
 
     clear_instance_cache()
     brand = replace(load_brand(PROJECT_ROOT / "brand.toml"), mastodon_visibility="unlisted",
@@ -650,7 +652,7 @@ def test_queueing_formats_for_the_servers_limit_less_the_content_warning(
         env = {"MASTODON_BASE_URL": server.base_url, "MASTODON_ACCESS_TOKEN": "token",
                "CRIER_DATA_DIR": str(tmp_path)}
         plan = plan_post(sample, brand, When("now"), now=START, platforms=["mastodon"],
-                         env=env)
+                         settings=Settings.from_env(env))
     (delivery,) = plan.post.deliveries
     assert delivery.publisher == "mastodon"
     lengths = [mastodon_length(part.text) for part in delivery.parts]
@@ -659,7 +661,7 @@ def test_queueing_formats_for_the_servers_limit_less_the_content_warning(
     assert all(part.payload["content_warning"] == "Medicine" for part in delivery.parts)
     # The outbox (no account) keeps Mastodon's default of 500, less the warning.
     plan = plan_post(sample, brand, When("now"), now=START, platforms=["mastodon"],
-                     env={"CRIER_DATA_DIR": str(tmp_path)})
+                     settings=Settings.from_env({"CRIER_DATA_DIR": str(tmp_path)}))
     assert max(mastodon_length(p.text) for p in plan.post.deliveries[0].parts) <= 492
 
 
@@ -796,7 +798,7 @@ class Run:
 
 @pytest.fixture
 def run(net: Net, brand: Brand, tmp_path: Path) -> Iterator[Run]:
-    store = Store.open(f"sqlite:///{tmp_path / 'crier.db'}", env={})
+    store = Store.open(f"sqlite:///{tmp_path / 'crier.db'}")
     parts = tuple(
         NewPart(p.index, p.text, {},
                 tuple(NewImage(i.data, i.format, i.width, i.height, i.alt) for i in p.images))
@@ -871,7 +873,7 @@ def test_daemon_a_refused_connection_backs_off_without_reconcile(run: Run) -> No
 
 def test_daemon_too_long_fails_in_the_networks_words(net: Net, tmp_path: Path) -> None:
     limit = {"x": 280, "mastodon": 500, "bluesky": 300}[net.name]
-    store = Store.open(f"sqlite:///{tmp_path / 'long.db'}", env={})
+    store = Store.open(f"sqlite:///{tmp_path / 'long.db'}")
     post = NewPost("long.md", (NewDelivery(net.name, net.account, net.name, START,
                                            (NewPart(0, "a" * (limit + 1)),)),))
     (delivery_id,) = store.write(lambda conn: insert_posts(conn, [post], START))
@@ -947,7 +949,7 @@ def test_kill_9_daemons_publishing_to_the_servers_each_part_lands_once(
                     "CRIER_LEASE_SECONDS": "3", "CRIER_POLL_SECONDS": "0.2",
                     "CRIER_WORKERS": "4", "CRIER_OUTBOX_DIR": str(tmp_path / "outbox")})
 
-        store = Store.open(db_url, env={})
+        store = Store.open(db_url)
         stack.callback(store.close)
         posts = []
         for net in nets:

@@ -179,7 +179,7 @@ def test_no_secret_in_logs_errors_database_or_outbox(
             target = mastodon_target(stack, tmp_path)
         else:
             target = bluesky_target(stack, tmp_path, request.getfixturevalue("pds"))
-        store = Store.open(f"sqlite:///{tmp_path / 'crier.db'}", env={})
+        store = Store.open(f"sqlite:///{tmp_path / 'crier.db'}")
         stack.callback(store.close)
         outbox = OutboxPublisher(tmp_path / "outbox")
         registry = Registry(env={}, overrides={target.name: target.publisher, "outbox": outbox})

@@ -44,8 +44,8 @@ def snapshot(c: inflight.Claimed) -> Snapshot:
 
 
 def test_migrations_are_idempotent_and_name_the_store(db_url: str) -> None:
-    first = Store.open(db_url, env={})
-    second = Store.open(db_url, env={})
+    first = Store.open(db_url)
+    second = Store.open(db_url)
     assert current_version(first.engine) == current_version(second.engine) == 1
     assert first.store_id == second.store_id and len(first.store_id) == 32
     first.close()
@@ -255,10 +255,10 @@ def test_images_are_stored_once_and_come_back_in_order(store: Store, clock: Cloc
 
 def test_concurrent_claims_never_share_a_delivery(db_url: str, clock: Clock,
                                                   make_post: MakePost) -> None:
-    setup = Store.open(db_url, env={})
+    setup = Store.open(db_url)
     posts = [make_post(clock.now, account=f"acct{i % 12}", source=f"{i}.md") for i in range(120)]
     setup.write(lambda conn: q.insert_posts(conn, posts, clock()))
-    stores = [Store.open(db_url, env={}) for _ in range(4)]
+    stores = [Store.open(db_url) for _ in range(4)]
     seen: list[int] = []
     lock = threading.Lock()
 
@@ -323,7 +323,7 @@ def test_sqlite_bulk_insert_stores_what_sqlalchemy_stores(
     batches = [batch("a", bare=True), batch("b", bare=False)]
 
     def stored(name: str) -> dict[str, list[list[tuple[type, object]]]]:
-        store = Store.open(sqlite_url(tmp_path / f"{name}.db"), env={})
+        store = Store.open(sqlite_url(tmp_path / f"{name}.db"))
         for posts in batches:
             store.write(lambda conn, posts=posts: q.insert_posts(
                 conn, posts, clock().astimezone(paris)))

@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 
 from content.errors import CrierError
-from scheduler.config import load_environment
+from scheduler import settings
+from scheduler.service import Service
 
 # Each module registers its own subcommands; adding a command is adding a module here.
 COMMANDS = ("preview", "count", "queue", "slots", "run", "demo", "accounts")
@@ -36,19 +37,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    load_environment()
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    service: Service | None = None
     try:
-        code: int = args.func(args)
+        # The settings are read once, here, and every command gets them through the service.
+        service = Service(settings.load())
+        code: int = args.func(args, service)
     except CrierError as exc:
         print(f"crier: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    finally:
+        if service is not None:
+            service.close()
     return code
 
 

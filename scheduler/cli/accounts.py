@@ -7,25 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-from dataclasses import asdict, dataclass
-from typing import Any
 
-from content.platforms import PLATFORM_NAMES, rules_for
-from scheduler.publishers import CREDENTIALS, PUBLISHERS
-from scheduler.publishers.http import Redactor
-from scheduler.publishers.outbox import outbox_dir
+from content.platforms import rules_for
+from scheduler.service import Service
 
 Sub = argparse._SubParsersAction  # noqa: SLF001 - argparse has no public name for it
-
-
-@dataclass(frozen=True)
-class AccountCheck:
-    network: str
-    publisher: str  # "real" or "outbox"
-    missing: tuple[str, ...]  # variable names still to set
-    ok: bool | None  # None: not checked (no account, or no publisher for it yet)
-    detail: str
 
 
 def register(sub: Sub[argparse.ArgumentParser]) -> None:
@@ -42,37 +28,10 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     check.set_defaults(func=run)
 
 
-def check_accounts(env: dict[str, str], platforms: list[str] | None = None) -> list[AccountCheck]:
-    """Check every network (or `platforms`): the library entry point behind the command."""
-    names = [rules_for(p).name for p in platforms] if platforms else list(PLATFORM_NAMES)
-    secrets = Redactor(value for network in CREDENTIALS.values() for name in network
-                       if (value := env.get(name)))
-    checks = []
-    for name in names:
-        missing = tuple(v for v in CREDENTIALS[name] if not env.get(v, "").strip())
-        factory = PUBLISHERS.get(name)
-        if missing:
-            detail = f"goes to the outbox ({outbox_dir(env) / name}); set {', '.join(missing)}"
-            checks.append(AccountCheck(name, "outbox", missing, None, detail))
-        elif factory is None:
-            checks.append(AccountCheck(name, "outbox", (), None,
-                                       "account set, but this Crier has no publisher for it yet; "
-                                       "it goes to the outbox"))
-        else:
-            try:
-                status = factory(env).check_account()
-                ok, detail = status.ok, status.detail
-            except Exception as exc:  # a bad setting: report it, keep checking the others
-                ok, detail = False, f"{type(exc).__name__}: {exc}"
-            checks.append(AccountCheck(name, "real", (), ok, secrets(detail)))
-    return checks
-
-
-def run(args: argparse.Namespace) -> int:
-    checks = check_accounts(dict(os.environ), args.platform)
+def run(args: argparse.Namespace, service: Service) -> int:
+    checks = service.accounts(args.platform)
     if args.json:
-        out: list[dict[str, Any]] = [{**asdict(c), "missing": list(c.missing)} for c in checks]
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        print(json.dumps([c.to_json() for c in checks], ensure_ascii=False, indent=2))
     else:
         print(f"{'network':<10} {'via':<7} {'account':<7} detail")
         for c in checks:

@@ -11,6 +11,7 @@ from content.counting.bluesky import detect_facets
 from content.counting.linkedin import escape_little_text
 from content.platforms import PlatformRules, check_platform, rules_for
 from content.text import find_bad_code_point
+from scheduler.service import Service
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,7 +54,7 @@ def _facet_json(start: int, end: int, kind: str, value: str) -> dict[str, Any]:
     return {"byteStart": start, "byteEnd": end, "type": kind, key: value}
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, service: Service) -> int:
     rules = rules_for(check_platform(args.platform))
     if args.limit:
         rules = rules.with_limit(args.limit)

@@ -8,21 +8,18 @@ a SQLite database and the outbox. Accounts in the environment are ignored: a dem
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 from pathlib import Path
 
 from content.errors import CrierError
 from content.platforms import PLATFORM_NAMES
-from scheduler.cli.queue import Sub, table
-from scheduler.config import PROJECT_ROOT, load_brand
-from scheduler.daemon import Daemon, DaemonConfig
-from scheduler.publishers import CREDENTIALS, Registry
+from scheduler.cli.queue import Sub
+from scheduler.cli.tables import table
+from scheduler.config import PROJECT_ROOT
+from scheduler.publishers import CREDENTIALS
 from scheduler.publishers.outbox import SENT_LOG, read_sent_log
-from scheduler.store import Store
-from scheduler.store import queue as q
-from scheduler.store.engine import sqlite_url
-from scheduler.store.intake import When, plan_post, utc_now
+from scheduler.service import Service, When
+from scheduler.settings import Settings, sqlite_url
 
 SAMPLE = PROJECT_ROOT / "examples" / "glutamate.md"
 BRAND = PROJECT_ROOT / "brand.toml"
@@ -37,24 +34,22 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, service: Service) -> int:
     folder: Path = args.dir
     _reset(folder)
     outbox = folder / "outbox"
-    env = {k: v for k, v in os.environ.items()
-           if k not in {name for names in CREDENTIALS.values() for name in names}
-           and not k.startswith("CRIER_")}
-    env["CRIER_OUTBOX_DIR"] = str(outbox)
-    store = Store.open(sqlite_url(folder / "crier.db"), env=env)
-    brand = load_brand(BRAND)
-    now = utc_now()
+    # A demo never posts: every account variable and every CRIER_ setting is left out.
+    accounts = tuple(name for names in CREDENTIALS.values() for name in names)
+    settings = Settings.from_env(service.settings.without((*accounts, "CRIER_")).environ)
+    settings = settings.with_values(database_url=sqlite_url(folder / "crier.db"),
+                                    outbox_dir=outbox, brand=BRAND)
+    demo = Service(settings, clock=service.clock)
     print(f"Queueing {SAMPLE.relative_to(PROJECT_ROOT)} for {len(PLATFORM_NAMES)} networks, "
           f"now, into {folder}/ ...")
-    plan = plan_post(SAMPLE, brand, When("now"), now=now, platforms=PLATFORM_NAMES, env=env)
-    q.queue_posts(store, [plan.post], now)
+    demo.queue([SAMPLE], When("now"), platforms=PLATFORM_NAMES)
     print("Running the daemon until idle ...")
-    Daemon(store, Registry(env=env), DaemonConfig(until_idle=True, poll=0.2)).run()
-    rows = q.list_deliveries(store)
+    demo.run(until_idle=True, poll=0.2)
+    rows = demo.deliveries()
     body = []
     for row in rows:
         log = read_sent_log(outbox / row.platform / SENT_LOG)

@@ -11,7 +11,8 @@ from typing import Any
 from content.brand import Brand
 from content.compose import compose_all
 from content.delivery import Delivery, Part
-from scheduler.config import load_brand, load_post
+from scheduler.config import load_post
+from scheduler.service import Service
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,8 +36,8 @@ def marks(part: Part, brand: Brand, platform: str) -> dict[str, bool]:
     }
 
 
-def run(args: argparse.Namespace) -> int:
-    brand = load_brand()
+def run(args: argparse.Namespace, service: Service) -> int:
+    brand = service.brand
     post = load_post(args.post)
     deliveries = compose_all(post, brand, args.platform)
     images: list[dict[str, Any]] = []

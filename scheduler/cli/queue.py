@@ -5,20 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from content.errors import CrierError
-from scheduler import timing
-from scheduler.config import load_brand
-from scheduler.publishers import live_requested
+from scheduler.cli.tables import delivery_table, local
+from scheduler.service import DeliveryRow, Service, When
 from scheduler.states import Status
-from scheduler.store import Store
-from scheduler.store import queue as q
-from scheduler.store.intake import Plan, QueueError, When, plan_post, utc_now
-from scheduler.store.slots import get_slots, taken_instants
 
 Sub = argparse._SubParsersAction  # noqa: SLF001 - argparse has no public name for it
 
@@ -83,7 +75,7 @@ def _json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _when(args: argparse.Namespace) -> When:
+def when_of(args: argparse.Namespace) -> When:
     if args.now:
         return When("now", zone=args.tz)
     if args.next_slot:
@@ -91,46 +83,15 @@ def _when(args: argparse.Namespace) -> When:
     return When("at", wall=args.at, zone=args.tz)
 
 
-def slot_finder(store: Store | Callable[[], Store], now: datetime) -> Any:
-    """Next free slot of a network after `now`, skipping instants already holding a delivery."""
-    specs: dict[str, str] | None = None
-
-    def find(platform: str, zone: str, busy: set[datetime]) -> timing.Resolved | None:
-        nonlocal specs, store
-        if callable(store):
-            store = store()
-        if specs is None:
-            specs = get_slots(store)
-        spec = specs.get(platform)
-        if spec is None:
-            return None
-        taken = taken_instants(store, platform, now) | busy
-        return next(timing.next_slots(timing.parse_slots(spec), zone, now, taken), None)
-
-    return find
+def _csv(raw: str | None) -> list[str]:
+    return [p.strip() for p in (raw or "").split(",") if p.strip()]
 
 
-def run_add(args: argparse.Namespace) -> int:
-    brand = load_brand()
-    now = utc_now()
-    live = args.live or live_requested()
-    platforms = [p.strip() for p in (args.platforms or "").split(",") if p.strip()]
-    taken: dict[str, set[datetime]] = {}
-    opened: list[Store] = []
-
-    def store() -> Store:  # opened only when needed: bad input is reported without it
-        if not opened:
-            opened.append(Store.open())
-        return opened[0]
-
+def run_add(args: argparse.Namespace, service: Service) -> int:
     # Every file is checked and composed before anything is stored: all or nothing.
-    plans: list[Plan] = [
-        plan_post(path, brand, _when(args), now=now, platforms=platforms,
-                  slot_finder=slot_finder(store, now), live=live, taken=taken)
-        for path in args.posts
-    ]
-    rows = q.queue_posts(store(), [plan.post for plan in plans], now)
-    notes = [note for plan in plans for note in plan.notes]
+    done = service.queue(args.posts, when_of(args), platforms=_csv(args.platforms),
+                         live=args.live)
+    rows, notes = done.rows, done.notes
     if args.json:
         print(json.dumps({"queued": [r.to_json() for r in rows], "notes": notes},
                          ensure_ascii=False, indent=2))
@@ -146,15 +107,9 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_list(args: argparse.Namespace) -> int:
-    store = Store.open()
-    wanted = [s.strip() for s in (args.status or "").split(",") if s.strip()]
-    try:
-        statuses = [Status(s).value for s in wanted]
-    except ValueError:
-        raise QueueError(f"unknown status in {args.status!r}; the states are "
-                         f"{', '.join(s.value for s in Status)}") from None
-    rows = q.list_deliveries(store, status=statuses, limit=args.limit)
+def run_list(args: argparse.Namespace, service: Service) -> int:
+    wanted = _csv(args.status)
+    rows = service.deliveries(status=wanted, limit=args.limit)
     if args.json:
         print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
         return 0
@@ -162,20 +117,19 @@ def run_list(args: argparse.Namespace) -> int:
         print("The queue is empty." if not wanted else "No delivery in that state.")
         return 0
     print(delivery_table(rows))
-    counts = q.counts(store)
-    print(" · ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    print(" · ".join(f"{n} {s}" for s, n in sorted(service.counts().items())))
     return 0
 
 
-def run_show(args: argparse.Namespace) -> int:
-    detail = q.show(Store.open(), args.id)
+def run_show(args: argparse.Namespace, service: Service) -> int:
+    detail = service.delivery(args.id)
     if args.json:
         print(json.dumps(detail.to_json(), ensure_ascii=False, indent=2))
         return 0
     d = detail.delivery
     print(f"delivery {d.id}: {d.platform} via {d.publisher} ({d.account}), {d.status}")
     print(f"post {d.post_id}: {d.source}" + (f" ({d.title})" if d.title else ""))
-    print(f"due: {_local(d.due_at, d.zone)}  ({d.due_at:%Y-%m-%d %H:%M} UTC)")
+    print(f"due: {local(d.due_at, d.zone)}  ({d.due_at:%Y-%m-%d %H:%M} UTC)")
     if d.time_note:
         print(f"time: {d.time_note}")
     if d.status == Status.QUEUED and d.next_attempt_at != d.due_at:
@@ -199,108 +153,26 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_cancel(args: argparse.Namespace) -> int:
-    return _changed(args, q.cancel(Store.open(), args.ids, utc_now()), "Cancelled")
+def run_cancel(args: argparse.Namespace, service: Service) -> int:
+    return _changed(args, service.cancel(args.ids), "Cancelled")
 
 
-def run_retry(args: argparse.Namespace) -> int:
-    return _changed(args, q.retry(Store.open(), args.ids, utc_now()), "Queued again")
+def run_retry(args: argparse.Namespace, service: Service) -> int:
+    return _changed(args, service.retry(args.ids), "Queued again")
 
 
-def run_reschedule(args: argparse.Namespace) -> int:
-    store = Store.open()
-    now = utc_now()
-    rows = q.list_deliveries(store, ids=args.ids)
-    known = {r.id for r in rows}
-    missing = [i for i in args.ids if i not in known]
-    if missing:
-        raise q.NoSuchDelivery(f"no delivery {', '.join(map(str, missing))}; nothing was changed")
-    when = _when(args)
-    if when.kind == "at" and not when.wall:
-        raise QueueError("give the new time: --at \"YYYY-MM-DD HH:MM\", --next-slot or --now")
-    taken: dict[str, set[datetime]] = {}
-    finder = slot_finder(store, now)
-    targets: list[tuple[q.DeliveryRow, timing.Resolved]] = []
-    for row in sorted(rows, key=lambda r: args.ids.index(r.id)):
-        zone = when.zone or row.zone or load_brand().timezone
-        targets.append((row, _resolve(when, zone, now, row.platform, finder, taken)))
-    changed = q.reschedule(store, [
-        q.Move(row.id, res.instant, res.wall, res.zone, res.note) for row, res in targets], now)
-    notes = [f"{r.platform}: {res.note}" for r, res in targets if res.note]
+def run_reschedule(args: argparse.Namespace, service: Service) -> int:
+    moved = service.reschedule(args.ids, when_of(args))
     if not args.json:
-        for note in notes:
+        for note in moved.notes:
             print(f"note: {note}")
-    return _changed(args, changed, "Rescheduled")
+    return _changed(args, moved.rows, "Rescheduled")
 
 
-def _resolve(when: When, zone: str, now: datetime, platform: str, finder: Any,
-             taken: dict[str, set[datetime]]) -> timing.Resolved:
-    try:
-        if when.kind == "now":
-            wall = now.astimezone(timing.load_zone(zone)).strftime("%Y-%m-%d %H:%M")
-            return timing.Resolved(now, wall, zone, None)
-        if when.kind == "next_slot":
-            busy = taken.setdefault(platform, set())
-            found: timing.Resolved | None = finder(platform, zone, busy)
-            if found is None:
-                raise QueueError(f"{platform} has no posting slots; set some with "
-                                 f"`crier slots set {platform} \"mon,wed,fri 09:00\"`")
-            busy.add(found.instant)
-            return found
-        resolved = timing.resolve(when.wall or "", zone)
-    except timing.TimeError as exc:
-        raise QueueError(f"{exc}; nothing was changed") from None
-    if resolved.instant < now:
-        raise QueueError(f"{resolved.wall} {zone} is in the past; give a later time or --now; "
-                         "nothing was changed")
-    return resolved
-
-
-def _changed(args: argparse.Namespace, rows: Sequence[q.DeliveryRow], verb: str) -> int:
+def _changed(args: argparse.Namespace, rows: Sequence[DeliveryRow], verb: str) -> int:
     if args.json:
         print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
     else:
         print(f"{verb}:")
         print(delivery_table(rows))
     return 0
-
-
-def _local(when: datetime, zone: str | None) -> str:
-    if not zone:
-        return f"{when:%Y-%m-%d %H:%M} UTC"
-    try:
-        return when.astimezone(timing.load_zone(zone)).strftime("%Y-%m-%d %H:%M %Z")
-    except timing.TimeError:
-        return f"{when:%Y-%m-%d %H:%M} UTC"
-
-
-def delivery_table(rows: Sequence[q.DeliveryRow]) -> str:
-    """The readable queue: one line per delivery."""
-    body = []
-    for r in rows:
-        status = r.status
-        if r.status == Status.QUEUED and r.reconcile:
-            status += " (check)"
-        parts = f"{r.live_parts}/{r.parts}" if r.live_parts else str(r.parts)
-        body.append([str(r.id), _short(r.title or Path(r.source).name, 28), r.platform, parts,
-                     f"{_local(r.due_at, r.zone)} ({r.due_at:%H:%M} UTC)", status, r.publisher,
-                     _short(r.last_error or "", 60)])
-    return table(["id", "post", "network", "parts", "due", "status", "via", "note"], body)
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns padded to their widest cell; the last column is not padded."""
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([line(headers)] + [line(r) for r in rows])
-
-
-def _short(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-__all__ = ["register", "table", "delivery_table", "CrierError"]

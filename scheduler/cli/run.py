@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import timedelta
 
 from scheduler.cli.queue import Sub
-from scheduler.daemon import Daemon, DaemonConfig, RunSummary
-from scheduler.publishers import Registry
-from scheduler.store import Store
-from scheduler.store import queue as q
-from scheduler.store.intake import QueueError
+from scheduler.daemon import RunSummary
+from scheduler.service import Service
 
 
 def register(sub: Sub[argparse.ArgumentParser]) -> None:
@@ -33,35 +29,27 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    try:
-        config = DaemonConfig.from_env(
-            until_idle=args.until_idle, workers=args.workers, poll=args.poll,
-            lease=timedelta(seconds=args.lease) if args.lease else None)
-    except ValueError as exc:
-        raise QueueError(str(exc)) from None
-    store = Store.open()
-    summary = Daemon(store, Registry(), config).run()
-    report(store, summary, args.json)
+def run(args: argparse.Namespace, service: Service) -> int:
+    summary = service.run(until_idle=args.until_idle, workers=args.workers, poll=args.poll,
+                          lease=args.lease)
+    report(service, summary, args.json)
     return 0
 
 
-def report(store: Store, summary: RunSummary, as_json: bool) -> None:
+def report(service: Service, summary: RunSummary, as_json: bool) -> None:
     """What this run did, and what in the queue needs the author."""
-    counts = q.counts(store)
+    counts = service.counts()
     if as_json:
         print(json.dumps({"this_run": summary.outcomes, "queue": counts}, indent=2))
         return
     done = ", ".join(f"{len(ids)} {outcome}" for outcome, ids in sorted(summary.outcomes.items()))
     print(f"This run: {done or 'nothing to do'}.")
     print("Queue: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    states = ["missed", "failed", "needs_attention"]
-    total = sum(counts.get(s, 0) for s in states)
-    attention = q.list_deliveries(store, status=states, limit=20)
-    if attention:
+    attention = service.attention()
+    if attention.rows:
         print("Needs you (`crier queue show ID`, then `retry` or `reschedule`):")
-        for row in attention:
+        for row in attention.rows:
             print(f"  {row.id}  {row.platform}  {row.status}: {row.last_error or ''}")
-        if total > len(attention):
-            print(f"  ... and {total - len(attention)} more: "
+        if attention.total > len(attention.rows):
+            print(f"  ... and {attention.total - len(attention.rows)} more: "
                   "`crier queue list --status missed,failed,needs_attention`")

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from itertools import islice
-from typing import Any
 
-from content.platforms import PLATFORM_NAMES, check_platform
 from scheduler import timing
-from scheduler.cli.queue import Sub, table
-from scheduler.config import load_brand
-from scheduler.store import Store
-from scheduler.store.intake import QueueError, utc_now
-from scheduler.store.slots import get_slots, set_slots, taken_instants
+from scheduler.cli.queue import Sub
+from scheduler.cli.tables import table
+from scheduler.service import QueueError, Service
 
 
 def register(sub: Sub[argparse.ArgumentParser]) -> None:
@@ -38,49 +33,28 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     put.set_defaults(func=run_set)
 
 
-def run_set(args: argparse.Namespace) -> int:
+def run_set(args: argparse.Namespace, service: Service) -> int:
     if args.clear == bool(args.spec):
         raise QueueError('give either the slots ("mon,wed,fri 09:00") or --clear')
-    names = (list(PLATFORM_NAMES) if args.networks.strip().lower() == "all"
-             else [check_platform(n) for n in args.networks.split(",") if n.strip()])
-    spec = None
-    if args.spec:
-        try:
-            slots = timing.parse_slots(args.spec)
-        except timing.TimeError as exc:
-            raise QueueError(f"{exc}; nothing was changed") from None
-        spec = args.spec.strip()
-        if args.json is False:
-            print(f"{', '.join(names)}: {len(slots)} slot(s) a week")
-    set_slots(Store.open(), names, spec, utc_now())
-    return run_show(argparse.Namespace(next=3, json=args.json))
+    names = service.set_slots(args.networks, None if args.clear else args.spec)
+    if args.spec and not args.json:
+        print(f"{', '.join(names)}: {len(timing.parse_slots(args.spec))} slot(s) a week")
+    return run_show(argparse.Namespace(next=3, json=args.json), service)
 
 
-def run_show(args: argparse.Namespace) -> int:
-    store = Store.open()
-    specs = get_slots(store)
-    zone = load_brand().timezone
-    now = utc_now()
-    out: list[dict[str, Any]] = []
-    for platform, spec in specs.items():
-        taken = taken_instants(store, platform, now)
-        upcoming = list(islice(timing.next_slots(timing.parse_slots(spec), zone, now, taken),
-                               max(0, args.next)))
-        out.append({"network": platform, "slots": spec, "zone": zone,
-                    "next": [{"wall": r.wall, "utc": r.instant.isoformat(), "note": r.note}
-                             for r in upcoming]})
+def run_show(args: argparse.Namespace, service: Service) -> int:
+    plans = service.slots(args.next)
     if args.json:
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        print(json.dumps([p.to_json() for p in plans], ensure_ascii=False, indent=2))
         return 0
-    if not out:
+    if not plans:
         print('No posting slots yet; set some with `crier slots set all "weekdays 09:00"`.')
         return 0
-    rows = [[o["network"], o["slots"], ", ".join(n["wall"][5:] for n in o["next"])]
-            for o in out]
-    print(f"Posting slots ({zone}):")
+    rows = [[p.network, p.slots, ", ".join(r.wall[5:] for r in p.upcoming)] for p in plans]
+    print(f"Posting slots ({plans[0].zone}):")
     print(table(["network", "slots", "next free"], rows))
-    for o in out:
-        for n in o["next"]:
-            if n["note"]:
-                print(f"note: {o['network']}: {n['note']}")
+    for p in plans:
+        for r in p.upcoming:
+            if r.note:
+                print(f"note: {p.network}: {r.note}")
     return 0

@@ -8,12 +8,12 @@ in-flight delivery) and `intake` (a post turned into rows to queue).
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, select
 
+from scheduler.settings import Settings
 from scheduler.store import schema
 from scheduler.store.engine import (
     DEFAULT_RETRIES,
@@ -45,13 +45,13 @@ class Store:
         self._store_id: str | None = None
 
     @classmethod
-    def open(cls, url: str | None = None, *, env: Mapping[str, str] | None = None,
+    def open(cls, url: str | None = None, *, settings: Settings | None = None,
              migrate_schema: bool = True) -> Store:
-        """Open (creating and migrating as needed) the database at `url` or CRIER_DATABASE_URL."""
-        env = os.environ if env is None else env
-        url = url or database_url(env)
-        retries = _positive(env.get("CRIER_DB_RETRIES"), DEFAULT_RETRIES)
-        store = cls(make_engine(url, env), url, retries)
+        """Open (creating and migrating as needed) the database at `url`, else the settings'
+        (CRIER_DATABASE_URL, else SQLite in ./data)."""
+        settings = settings or Settings()
+        url = url or database_url(settings)
+        store = cls(make_engine(url, settings.db_busy_timeout_ms), url, settings.db_retries)
         if migrate_schema:
             applied = store.write(migrate)
             if applied:
@@ -85,12 +85,3 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-
-def _positive(raw: str | None, default: int) -> int:
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise StoreUnavailable(f"CRIER_DB_RETRIES must be a whole number, got {raw!r}") from None
-    return max(1, value)

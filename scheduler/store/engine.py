@@ -10,9 +10,8 @@ when two processes upgrade together, which the busy timeout does not cover.
 from __future__ import annotations
 
 import logging
-import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from content.errors import CrierError
+from scheduler.settings import Settings, sqlite_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,17 +33,11 @@ class StoreUnavailable(CrierError):
     """The database is locked by someone else or cannot be reached, even after retrying."""
 
 
-def database_url(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> str:
+def database_url(settings: Settings, cwd: Path | None = None) -> str:
     """The URL from CRIER_DATABASE_URL, else a SQLite file in the working directory's data/."""
-    env = os.environ if env is None else env
-    url = env.get("CRIER_DATABASE_URL", "").strip()
-    if url:
-        return url
+    if settings.database_url:
+        return settings.database_url
     return sqlite_url((cwd or Path.cwd()) / "data" / "crier.db")
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path.resolve()}"
 
 
 def describe(url: str) -> str:
@@ -54,19 +48,18 @@ def describe(url: str) -> str:
         return "(an invalid URL)"
 
 
-def make_engine(url: str, env: Mapping[str, str] | None = None) -> Engine:
+def make_engine(url: str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
     """An engine for `url`, with the SQLite pragmas and transaction handling described above."""
-    env = os.environ if env is None else env
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreUnavailable(
-            f"CRIER_DATABASE_URL is not a database URL: expected sqlite:///PATH or "
-            f"postgresql+psycopg://USER@HOST:PORT/DB, got {url!r}"
+            "CRIER_DATABASE_URL is not a database URL: expected sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST:PORT/DB (its value is not shown: it may hold a "
+            "password)"
         ) from None
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database, _int(env, "CRIER_DB_BUSY_TIMEOUT_MS",
-                                                         DEFAULT_BUSY_TIMEOUT_MS))
+        return _sqlite_engine(url, parsed.database, busy_timeout_ms)
     if parsed.get_backend_name() == "postgresql":
         # No pool_pre_ping: it costs a round trip per transaction, and a connection that died
         # in the pool fails its transaction, which run_transaction retries on a fresh one.
@@ -164,12 +157,3 @@ def _explain(exc: DBAPIError, url: str, tries: int) -> str:
         f"running and CRIER_DATABASE_URL is right; nothing was changed"
     )
 
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise StoreUnavailable(f"{name} must be a whole number, got {raw!r}") from None

@@ -1,0 +1,223 @@
+"""The one library entry point: everything a front end (the CLI, the web app) asks of Crier.
+
+A front end parses what the author typed, calls one method of `Service` and shows the result;
+it never touches the store, the publishers or the formatter itself. `Service` holds the
+settings, a clock (passed in by tests), the brand (read once) and the store (opened on first
+use, so bad input is reported before the database is touched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from content.brand import Brand
+from content.platforms import PLATFORM_NAMES, check_platform
+from scheduler import timing
+from scheduler.config import load_brand
+from scheduler.daemon import Daemon, DaemonConfig, RunSummary
+from scheduler.publishers import Registry
+from scheduler.service.accounts import AccountCheck, check_accounts
+from scheduler.service.intake import Plan, plan_post
+from scheduler.service.when import QueueError, SlotBook, When, resolve
+from scheduler.settings import Settings
+from scheduler.states import Status
+from scheduler.store import Store
+from scheduler.store import queue as q
+from scheduler.store.slots import get_slots, set_slots, taken_instants
+
+# What a front end gets back; the store's row types are the service's vocabulary too.
+DeliveryRow = q.DeliveryRow
+DeliveryDetail = q.DeliveryDetail
+NoSuchDelivery = q.NoSuchDelivery
+NEEDS_AUTHOR = ("missed", "failed", "needs_attention")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """What queueing did: the deliveries stored, and what the author should be told."""
+
+    rows: list[DeliveryRow]
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class Moved:
+    rows: list[DeliveryRow]
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """One network's weekly slots and its next free ones."""
+
+    network: str
+    slots: str
+    zone: str
+    upcoming: list[timing.Resolved]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"network": self.network, "slots": self.slots, "zone": self.zone,
+                "next": [{"wall": r.wall, "utc": r.instant.isoformat(), "note": r.note}
+                         for r in self.upcoming]}
+
+
+@dataclass(frozen=True)
+class Attention:
+    """The deliveries that need the author (missed, failed, needs attention), the first few."""
+
+    rows: list[DeliveryRow]
+    total: int
+
+
+class Service:
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None,
+                 brand: Brand | None = None, store: Store | None = None) -> None:
+        self.settings = settings
+        # Looked up at each call, so a test can set the module's clock for a whole CLI run.
+        self.clock = clock or (lambda: utc_now())
+        self._brand = brand
+        self._store = store
+
+    # -- what everything needs, loaded once ------------------------------------------------------
+    @property
+    def brand(self) -> Brand:
+        if self._brand is None:
+            self._brand = load_brand(self.settings.brand)
+        return self._brand
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(settings=self.settings)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    # -- queueing --------------------------------------------------------------------------------
+    def plan(self, paths: Sequence[Path], when: When, *, platforms: Sequence[str] = (),
+             live: bool = False) -> list[Plan]:
+        """Every post checked, timed, composed and rendered; nothing stored. Raises CrierError
+        at the first file that cannot be queued."""
+        now = self.clock()
+        slots = SlotBook(lambda: self.store, now)
+        live = live or self.settings.live
+        return [plan_post(path, self.brand, when, now=now, settings=self.settings,
+                          platforms=platforms, slots=slots, live=live) for path in paths]
+
+    def queue(self, paths: Sequence[Path], when: When, *, platforms: Sequence[str] = (),
+              live: bool = False) -> Queued:
+        """Queue post files for every target network: all files, or none."""
+        plans = self.plan(paths, when, platforms=platforms, live=live)
+        rows = q.queue_posts(self.store, [plan.post for plan in plans], self.clock())
+        return Queued(rows, [note for plan in plans for note in plan.notes])
+
+    # -- the queue -------------------------------------------------------------------------------
+    def deliveries(self, *, status: Sequence[str] = (), limit: int | None = None,
+                   ids: Sequence[int] | None = None) -> list[DeliveryRow]:
+        try:
+            statuses = [Status(s).value for s in status]
+        except ValueError:
+            raise QueueError(f"unknown status in {','.join(status)!r}; the states are "
+                             f"{', '.join(s.value for s in Status)}") from None
+        return q.list_deliveries(self.store, status=statuses, limit=limit, ids=ids)
+
+    def counts(self) -> dict[str, int]:
+        return q.counts(self.store)
+
+    def delivery(self, delivery_id: int) -> DeliveryDetail:
+        return q.show(self.store, delivery_id)
+
+    def attention(self, limit: int = 20) -> Attention:
+        counts = self.counts()
+        rows = q.list_deliveries(self.store, status=list(NEEDS_AUTHOR), limit=limit)
+        return Attention(rows, sum(counts.get(s, 0) for s in NEEDS_AUTHOR))
+
+    def cancel(self, ids: Sequence[int]) -> list[DeliveryRow]:
+        return q.cancel(self.store, ids, self.clock())
+
+    def retry(self, ids: Sequence[int]) -> list[DeliveryRow]:
+        return q.retry(self.store, ids, self.clock())
+
+    def reschedule(self, ids: Sequence[int], when: When) -> Moved:
+        """Move deliveries to `when`, all or none; each keeps its zone unless --tz says."""
+        if when.kind == "at" and not when.wall:
+            raise QueueError("give the new time: --at \"YYYY-MM-DD HH:MM\", --next-slot or --now")
+        now = self.clock()
+        rows = {r.id: r for r in q.list_deliveries(self.store, ids=ids)}
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise NoSuchDelivery(
+                f"no delivery {', '.join(map(str, missing))}; nothing was changed")
+        slots = SlotBook(lambda: self.store, now)
+        moves, notes = [], []
+        for delivery_id in ids:
+            row = rows[delivery_id]
+            zone = when.zone or row.zone or self.brand.timezone
+            try:
+                res = resolve(when, zone, now, row.platform, slots)
+            except (QueueError, timing.TimeError) as exc:
+                raise QueueError(f"{exc}; nothing was changed") from None
+            moves.append(q.Move(row.id, res.instant, res.wall, res.zone, res.note))
+            if res.note:
+                notes.append(f"{row.platform}: {res.note}")
+        return Moved(q.reschedule(self.store, moves, now), notes)
+
+    # -- posting slots ---------------------------------------------------------------------------
+    def slots(self, upcoming: int = 3) -> list[SlotPlan]:
+        now, zone = self.clock(), self.brand.timezone
+        plans = []
+        for platform, spec in get_slots(self.store).items():
+            taken = taken_instants(self.store, platform, now)
+            free = timing.next_slots(timing.parse_slots(spec), zone, now, taken)
+            plans.append(SlotPlan(platform, spec, zone, list(islice(free, max(0, upcoming)))))
+        return plans
+
+    def set_slots(self, networks: str, spec: str | None) -> list[str]:
+        """Set (or with None clear) the slots of `networks` ("x,bluesky" or "all"); returns
+        the networks changed. The spec is checked before anything is stored."""
+        names = (list(PLATFORM_NAMES) if networks.strip().lower() == "all"
+                 else [check_platform(n) for n in networks.split(",") if n.strip()])
+        if spec is not None:
+            try:
+                timing.parse_slots(spec)
+            except timing.TimeError as exc:
+                raise QueueError(f"{exc}; nothing was changed") from None
+            spec = spec.strip()
+        set_slots(self.store, names, spec, self.clock())
+        return names
+
+    # -- accounts and the daemon ------------------------------------------------------------------
+    def accounts(self, platforms: Sequence[str] = ()) -> list[AccountCheck]:
+        return check_accounts(self.settings, list(platforms))
+
+    def daemon(self, *, until_idle: bool = False, workers: int | None = None,
+               lease: float | None = None, poll: float | None = None,
+               registry: Registry | None = None) -> Daemon:
+        try:
+            config = DaemonConfig.from_env(
+                self.settings.environ, until_idle=until_idle, workers=workers, poll=poll,
+                lease=timedelta(seconds=lease) if lease else None)
+        except ValueError as exc:
+            raise QueueError(str(exc)) from None
+        # Until the publishers take Settings, they read the outbox folder from the variables.
+        env = {**self.settings.environ, "CRIER_OUTBOX_DIR": str(self.settings.outbox_dir)}
+        return Daemon(self.store, registry or Registry(env=env), config, clock=self.clock)
+
+    def run(self, **options: Any) -> RunSummary:
+        """Publish due deliveries until stopped (or idle with until_idle=True)."""
+        return self.daemon(**options).run()
+
+
+__all__ = ["Attention", "DeliveryDetail", "DeliveryRow", "Moved", "NoSuchDelivery", "QueueError",
+           "Queued", "Service", "SlotPlan", "When", "utc_now"]
