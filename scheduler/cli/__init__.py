@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -33,7 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # a command not built yet
             raise
         module.register(sub)
+    _verbose_everywhere(parser)
     return parser
+
+
+def _verbose_everywhere(parser: argparse.ArgumentParser) -> None:
+    """`crier run -v` as well as `crier -v run`: every subcommand takes -v too. SUPPRESS keeps
+    a subcommand that was not given -v from resetting the top-level one."""
+    for action in parser._actions:  # noqa: SLF001 - argparse keeps its subparsers there
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for child in action.choices.values():
+                if not any("-v" in a.option_strings for a in child._actions):  # noqa: SLF001
+                    child.add_argument("-v", "--verbose", action="store_true",
+                                       default=argparse.SUPPRESS, help="log what happens")
+                _verbose_everywhere(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`crier preview --json | head`): stop quietly, as cat does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     finally:
         if service is not None:
             service.close()

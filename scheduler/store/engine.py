@@ -73,8 +73,14 @@ def make_engine(url: str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Eng
 
 
 def _sqlite_engine(url: str, database: str | None, busy_ms: int) -> Engine:
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot make the database folder {folder}: {exc.strerror}; create it (or set "
+                "CRIER_DATABASE_URL to another place) and run the command again") from None
     engine = create_engine(
         url, connect_args={"timeout": busy_ms / 1000, "check_same_thread": False},
     )
@@ -123,8 +129,14 @@ def run_transaction(
                 with conn.begin():
                     return fn(conn)
         except (OperationalError, DBAPIError) as exc:
+            damage = _sqlite_trouble(exc, url)
+            if damage:  # retrying cannot help a damaged, read-only or full database
+                raise StoreUnavailable(damage) from None
             if not _retryable(exc):
-                raise
+                log.debug("database error", exc_info=True)
+                raise StoreUnavailable(
+                    f"the database {describe(url)} refused the operation: {_reason(exc)}; "
+                    "nothing was changed") from None
             if attempt == retries:
                 raise StoreUnavailable(_explain(exc, url, retries)) from None
             log.warning("database busy or unreachable (%s); retry %d of %d",
@@ -132,6 +144,49 @@ def run_transaction(
             sleep(delay)
             delay = min(delay * 4, 2.0)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# SQLite's own words for trouble with the file itself, and what the author can do about it.
+_DAMAGED = ("file is not a database", "malformed", "disk image is malformed")
+_READ_ONLY = ("readonly database", "read-only")
+_FULL = ("database or disk is full", "disk is full")
+_CANNOT_OPEN = ("unable to open database file",)
+
+
+def _sqlite_trouble(exc: DBAPIError, url: str) -> str | None:
+    """A message for a SQLite file that is damaged, read-only, on a full disk or cannot be
+    opened, naming the file and the fix; None for anything else (locks are retried)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    reason = _reason(exc).lower()
+    path = Path(parsed.database or "")
+    if any(words in reason for words in _DAMAGED):
+        return (
+            f"the database file {path} is damaged ({_reason(exc)}). Stop every crier that uses "
+            f"it and copy it, with {path.name}-wal beside it if there is one, before anything "
+            f"else. Then restore it from a backup, or rescue what can be read with "
+            f"`sqlite3 {path} .recover | sqlite3 {path.with_suffix('.recovered.db')}` and set "
+            f"CRIER_DATABASE_URL=sqlite:///{path.with_suffix('.recovered.db')}; nothing was "
+            "changed")
+    if any(words in reason for words in _READ_ONLY):
+        return (
+            f"the database file {path} is read-only for this user (or its folder is); make "
+            f"{path}, {path.name}-wal, {path.name}-shm and the folder {path.parent} writable, "
+            "or set CRIER_DATABASE_URL to a writable place; nothing was changed")
+    if any(words in reason for words in _FULL):
+        return (
+            f"the disk holding {path} is full; free some space there (or move the database "
+            "with CRIER_DATABASE_URL) and run the command again; nothing was changed")
+    if any(words in reason for words in _CANNOT_OPEN):
+        return (
+            f"cannot open the database file {path}: check that the folder {path.parent} exists "
+            "and that this user may create files in it, or set CRIER_DATABASE_URL; nothing was "
+            "changed")
+    return None
 
 
 def _retryable(exc: DBAPIError) -> bool:
