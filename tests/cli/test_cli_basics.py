@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -28,11 +29,16 @@ def test_verbose_works_after_the_command_as_well_as_before(
 
 def test_a_closed_pipe_ends_quietly_without_a_traceback(cli_env: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    read_end, write_end = os.pipe()
+    # The smallest pipe Linux allows (one page): the JSON is far larger, so the child is
+    # certainly still writing when the reader goes away.
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
     child = subprocess.Popen(
         [sys.executable, "-m", "scheduler.cli", "preview", str(REPO / "examples" / "glutamate.md"),
-         "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cli_env)
-    assert child.stdout is not None and child.stderr is not None
-    # The JSON is far larger than a pipe holds, so the child is still writing when we go.
+         "--json"], stdout=write_end, stderr=subprocess.PIPE, env=env, cwd=cli_env)
+    os.close(write_end)
+    assert child.stderr is not None
+    child.stdout = os.fdopen(read_end, "rb")
     assert child.stdout.read(100).startswith(b"[")
     child.stdout.close()
     err = child.stderr.read().decode()
