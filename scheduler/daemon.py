@@ -319,8 +319,9 @@ class Daemon:
         scheduler.add_job(self._heartbeat_job, "interval", seconds=max(0.2, lease / 3),
                           id="heartbeat")
         # Misses and dead daemons' deliveries first, so that a restart over a long outage marks
-        # the misses in one statement instead of claiming them one by one.
-        self.housekeep(now)
+        # the misses in one statement instead of claiming them one by one. By the daemon's
+        # clock (a test's), not the scheduler's wall time.
+        self.housekeep(self.clock())
         previous = self._install_signals() if install_signals else {}
         log.info("daemon %s started: %d workers, lease %.0f s", self.config.owner,
                  self.config.workers, lease)

@@ -218,8 +218,9 @@ def test_list_show_cancel_retry_reschedule(crier: Crier, post: Path, now: object
     moved = json.loads(crier("queue", "reschedule", ids[0], "--at", "2026-04-02 10:00",
                              "--json").out)
     assert moved[0]["status"] == "queued" and moved[0]["due_at"] == "2026-04-02T14:00:00+00:00"
-    retry = crier("queue", "retry", ids[1])
-    assert retry.code == 1 and "still queued" in retry.err
+    retry = crier("queue", "retry", ids[1])  # queued for later: the way to send it now is named
+    assert retry.code == 1 and "is queued for 2026-04-01 13:00 UTC" in retry.err
+    assert f"crier queue reschedule {ids[1]} --now" in retry.err
     assert crier("queue", "show", "999").code == 1
     assert crier("queue", "list", "--status", "nope").code == 1
 

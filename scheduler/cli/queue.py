@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from scheduler.cli.tables import delivery_table, local
+from scheduler.cli.tables import both, delivery_table, local
 from scheduler.service import DeliveryRow, Service, When
 from scheduler.states import Status
 
@@ -132,8 +132,10 @@ def run_show(args: argparse.Namespace, service: Service) -> int:
     print(f"due: {local(d.due_at, d.zone)}  ({d.due_at:%Y-%m-%d %H:%M} UTC)")
     if d.time_note:
         print(f"time: {d.time_note}")
+    if d.published_at:
+        print(f"published: {both(d.published_at, d.zone)}")
     if d.status == Status.QUEUED and d.next_attempt_at != d.due_at:
-        print(f"next attempt: {d.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC")
+        print(f"next attempt: {both(d.next_attempt_at, d.zone)}")
     if d.last_error:
         print(f"last error: {d.last_error}")
     for part in detail.parts:
@@ -147,8 +149,8 @@ def run_show(args: argparse.Namespace, service: Service) -> int:
     if detail.attempts:
         print("attempts:")
         for a in detail.attempts:
-            ended = f"{a.ended_at:%Y-%m-%d %H:%M:%S}" if a.ended_at else "(in flight)"
-            print(f"  {a.started_at:%Y-%m-%d %H:%M:%S} -> {ended} UTC  {a.outcome or ''}  "
+            ended = both(a.ended_at, d.zone) if a.ended_at else "(in flight)"
+            print(f"  {both(a.started_at, d.zone)} -> {ended}  {a.outcome or ''}  "
                   f"{a.owner}" + (f"  {a.detail}" if a.detail else ""))
     return 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select, text
@@ -463,17 +463,29 @@ def cancel(store: Store, ids: Sequence[int], now: datetime) -> list[DeliveryRow]
     return list_deliveries(store, ids=ids)
 
 
+# A retried delivery that is already due is the author saying "send it now": the lateness
+# policy must not mark it missed again, however long the daemon takes to get to it.
+NEVER_MISSED = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 def retry(store: Store, ids: Sequence[int], now: datetime) -> list[DeliveryRow]:
-    """Send failed, missed, cancelled or needs-attention deliveries now, resuming after the
-    last live part. For needs_attention this is the author's word that the uncertain part is
-    not on the network: it is sent again without looking."""
+    """Send failed, missed, cancelled or needs-attention deliveries again, resuming after the
+    last live part. One whose time is still ahead (a cancelled post, say) keeps its time; one
+    already due goes now and is never marked missed. A queued delivery waiting for its next
+    attempt after a failure is tried now. For needs_attention this is the author's word that
+    the uncertain part is not on the network: it is sent again without looking."""
     def change(conn: Connection) -> None:
         for row in _load_for_change(conn, ids):
+            if row.status == Status.QUEUED and row.next_attempt_at > max(row.due_at, now):
+                _update_if_unchanged(conn, row, {"next_attempt_at": now, "updated_at": now,
+                                                 "miss_after": NEVER_MISSED})
+                continue
             if row.status not in RETRYABLE:
                 raise IllegalTransition(_cannot(row, "retried"))
+            ahead = row.due_at > now
             _update_if_unchanged(conn, row, {
-                "status": Status.QUEUED.value, "next_attempt_at": now,
-                "miss_after": now + (row.miss_after - row.due_at), "attempts": 0,
+                "status": Status.QUEUED.value, "next_attempt_at": row.due_at if ahead else now,
+                "miss_after": row.miss_after if ahead else NEVER_MISSED, "attempts": 0,
                 "reconcile": False, "last_error": None, "updated_at": now,
             })
 
@@ -519,6 +531,7 @@ def _cannot(row: DeliveryRow, verb: str) -> str:
     hint = {
         "publishing": "it is being published right now",
         "published": "it is already published",
-        "queued": "it is still queued",
+        "queued": f"it is queued for {row.due_at:%Y-%m-%d %H:%M} UTC; to send it now, "
+                  f"`crier queue reschedule {row.id} --now`",
     }.get(row.status, f"it is {row.status}")
     return f"delivery {row.id} ({row.platform}) cannot be {verb}: {hint}; nothing was changed"
