@@ -6,13 +6,9 @@ import argparse
 import json
 import textwrap
 from pathlib import Path
-from typing import Any
 
-from content.brand import Brand
-from content.compose import compose_all
-from content.delivery import Delivery, Part
-from scheduler.config import load_post
-from scheduler.service import Service
+from content.delivery import Delivery
+from scheduler.service import Preview, Service
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,44 +22,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(func=run)
 
 
-def marks(part: Part, brand: Brand, platform: str) -> dict[str, bool]:
-    """Whether the part carries the disclaimer (full or short) and the call to action."""
-    return {
-        "disclaimer": brand.disclaimer in part.text or brand.disclaimer_short in part.text
-        if platform != "linkedin" else part.closing,
-        "call_to_action": brand.call_to_action_for(platform) in part.text
-        if platform != "linkedin" else part.closing,
-    }
-
-
 def run(args: argparse.Namespace, service: Service) -> int:
-    brand = service.brand
-    post = load_post(args.post)
-    deliveries = compose_all(post, brand, args.platform)
-    images: list[dict[str, Any]] = []
-    if args.images:
-        from scheduler.images import write_preview_images
-
-        images = write_preview_images(deliveries, args.post, brand, args.images)
+    preview = service.preview(args.post, args.platform, args.images)
     if args.json:
-        out = []
-        for name, delivery in deliveries.items():
-            data = delivery.to_json()
-            for part, part_json in zip(delivery.parts, data["parts"], strict=True):
-                part_json.update(marks(part, brand, name))
-            data["images"] = [i for i in images if i["network"] == name]
-            out.append(data)
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        print(json.dumps(preview.to_json(), ensure_ascii=False, indent=2))
         return 0
-    for name, delivery in deliveries.items():
-        print(_describe(delivery, brand, name))
-    for image in images:
+    for name, delivery in preview.deliveries.items():
+        print(_describe(delivery, preview, name))
+    for image in preview.images:
         print(f"image {image['path']}: {image['width']}x{image['height']} {image['format']}, "
               f"{image['bytes']} bytes, alt: {image['alt']}")
     return 0
 
 
-def _describe(delivery: Delivery, brand: Brand, name: str) -> str:
+def _describe(delivery: Delivery, preview: Preview, name: str) -> str:
     from content.platforms import rules_for
 
     rules = rules_for(name)
@@ -71,7 +43,7 @@ def _describe(delivery: Delivery, brand: Brand, name: str) -> str:
     head = f"== {rules.display}: {count} part{'s' * (count != 1)}, limit {rules.limit} {rules.unit}"
     lines = [head] + [f"   note: {note}" for note in delivery.notes]
     for part in delivery.parts:
-        flags = marks(part, brand, name)
+        flags = preview.marks(part, name)
         tags = [label for key, label in (("disclaimer", "disclaimer"),
                                           ("call_to_action", "call to action")) if flags[key]]
         extra = f"  [{', '.join(tags)}]" if tags else ""

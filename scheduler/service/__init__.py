@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from content.brand import Brand
+from content.compose import compose_all
+from content.delivery import Delivery, Part
 from content.platforms import PLATFORM_NAMES, check_platform
 from scheduler import timing
-from scheduler.config import load_brand
+from scheduler.config import load_brand, load_post
 from scheduler.daemon import Daemon, DaemonConfig, RunSummary
 from scheduler.publishers import Registry
 from scheduler.service.accounts import AccountCheck, check_accounts
@@ -71,6 +73,39 @@ class SlotPlan:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """What each network would receive: its delivery, and the images written, if asked."""
+
+    deliveries: dict[str, Delivery]
+    images: list[dict[str, Any]]
+    brand: Brand
+
+    def marks(self, part: Part, platform: str) -> dict[str, bool]:
+        """Whether the part carries the disclaimer (full or short) and the call to action."""
+        return closing_marks(part, self.brand, platform)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        out = []
+        for name, delivery in self.deliveries.items():
+            data = delivery.to_json()
+            for part, part_json in zip(delivery.parts, data["parts"], strict=True):
+                part_json.update(self.marks(part, name))
+            data["images"] = [i for i in self.images if i["network"] == name]
+            out.append(data)
+        return out
+
+
+def closing_marks(part: Part, brand: Brand, platform: str) -> dict[str, bool]:
+    """Whether `part` carries the disclaimer and the call to action, as sent."""
+    return {
+        "disclaimer": brand.disclaimer in part.text or brand.disclaimer_short in part.text
+        if platform != "linkedin" else part.closing,
+        "call_to_action": brand.call_to_action_for(platform) in part.text
+        if platform != "linkedin" else part.closing,
+    }
+
+
+@dataclass(frozen=True)
 class Attention:
     """The deliveries that need the author (missed, failed, needs attention), the first few."""
 
@@ -103,6 +138,20 @@ class Service:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+    # -- preview ---------------------------------------------------------------------------------
+    def preview(self, path: Path, platforms: Sequence[str] = (),
+                images_dir: Path | None = None) -> Preview:
+        """Every part of every target network exactly as it would be sent (the same formatter
+        and renderer as queueing); with `images_dir`, the images written there too."""
+        post = load_post(path)
+        deliveries = compose_all(post, self.brand, platforms)
+        images: list[dict[str, Any]] = []
+        if images_dir is not None:
+            from scheduler.images import write_preview_images
+
+            images = write_preview_images(deliveries, path, self.brand, images_dir)
+        return Preview(deliveries, images, self.brand)
 
     # -- queueing --------------------------------------------------------------------------------
     def plan(self, paths: Sequence[Path], when: When, *, platforms: Sequence[str] = (),
@@ -219,5 +268,5 @@ class Service:
         return self.daemon(**options).run()
 
 
-__all__ = ["Attention", "DeliveryDetail", "DeliveryRow", "Moved", "NoSuchDelivery", "QueueError",
-           "Queued", "Service", "SlotPlan", "When", "utc_now"]
+__all__ = ["Attention", "DeliveryDetail", "DeliveryRow", "Moved", "NoSuchDelivery", "Preview",
+           "QueueError", "Queued", "Service", "SlotPlan", "When", "utc_now"]
