@@ -157,7 +157,7 @@ def test_dst_wall_times_resolve_by_the_rule_and_say_so(
     else:
         assert row["time_note"] is None
     shown = crier("queue", "add", str(post), "--at", wall, "--tz", "America/New_York",
-                  "--platforms", "x")
+                  "--platforms", "x", "--again")  # the same post again, on purpose
     assert f"({utc[11:16]} UTC)" in shown.out  # the chosen instant, in the table
 
 
@@ -166,8 +166,8 @@ def test_slots_stay_at_local_time_across_dst_and_take_the_next_free_one(
 ) -> None:
     assert crier("slots", "set", "x", "daily 09:00").code == 0
     now(datetime(2026, 3, 6, 15, 0, tzinfo=UTC))  # Friday, before spring forward
-    instants = [add_json(crier, str(post), "--next-slot", "--platforms", "x")["queued"][0][
-        "due_at"] for _ in range(3)]  # type: ignore[index]
+    instants = [add_json(crier, str(post), "--next-slot", "--platforms", "x", "--again")[
+        "queued"][0]["due_at"] for _ in range(3)]  # type: ignore[index]
     # 09:00 EST on Saturday, then 09:00 EDT on Sunday and Monday: the UTC hour moves.
     assert instants == ["2026-03-07T14:00:00+00:00", "2026-03-08T13:00:00+00:00",
                         "2026-03-09T13:00:00+00:00"]

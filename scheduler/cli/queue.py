@@ -29,6 +29,9 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     add.add_argument("--live", action="store_true",
                      help="refuse to queue a network with no account (also CRIER_LIVE=1) "
                      "instead of sending it to the outbox")
+    add.add_argument("--again", action="store_true",
+                     help="queue it even if the same content is already queued or published "
+                     "for a network (a repost)")
     _json(add)
     add.set_defaults(func=run_add)
 
@@ -90,7 +93,7 @@ def _csv(raw: str | None) -> list[str]:
 def run_add(args: argparse.Namespace, service: Service) -> int:
     # Every file is checked and composed before anything is stored: all or nothing.
     done = service.queue(args.posts, when_of(args), platforms=_csv(args.platforms),
-                         live=args.live)
+                         live=args.live, again=args.again)
     rows, notes = done.rows, done.notes
     if args.json:
         print(json.dumps({"queued": [r.to_json() for r in rows], "notes": notes},

@@ -165,10 +165,12 @@ class Service:
                           platforms=platforms, slots=slots, live=live) for path in paths]
 
     def queue(self, paths: Sequence[Path], when: When, *, platforms: Sequence[str] = (),
-              live: bool = False) -> Queued:
-        """Queue post files for every target network: all files, or none."""
+              live: bool = False, again: bool = False) -> Queued:
+        """Queue post files for every target network: all files, or none. Content already
+        queued or published for a network's account is refused unless `again`."""
         plans = self.plan(paths, when, platforms=platforms, live=live)
-        rows = q.queue_posts(self.store, [plan.post for plan in plans], self.clock())
+        rows = q.queue_posts(self.store, [plan.post for plan in plans], self.clock(),
+                             again=again)
         return Queued(rows, [note for plan in plans for note in plan.notes])
 
     # -- the queue -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ the author previewed.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -73,6 +74,7 @@ def plan_post(
             notes.append(routes[name].note or "")
         images = _render_images(delivery, path, brand)
         new.append(NewDelivery(
+            content_key=content_key(delivery, images),
             platform=name, account=routes[name].account, publisher=routes[name].publisher,
             due_at=resolved.instant, wall=resolved.wall, zone=resolved.zone,
             time_note=resolved.note, max_lateness=lateness,
@@ -113,6 +115,17 @@ def _part_payload(part: Part, brand: Brand, platform: str) -> dict[str, Any]:
         if brand.mastodon_content_warning:
             data["content_warning"] = brand.mastodon_content_warning
     return data
+
+
+def content_key(delivery: Delivery, images: list[list[NewImage]]) -> str:
+    """What a delivery says, hashed: its parts' texts and images, in order. Two deliveries with
+    the same key would put the same thing on the network twice."""
+    digest = hashlib.sha256()
+    for i, part in enumerate(delivery.parts):
+        digest.update(part.text.encode("utf-8") + b"\x1e")
+        for image in images[i] if i < len(images) else ():
+            digest.update(image.sha256.encode("ascii") + b"\x1f")
+    return digest.hexdigest()
 
 
 def _render_images(delivery: Delivery, post_path: Path, brand: Brand) -> list[list[NewImage]]:

@@ -45,6 +45,11 @@ def _v1(conn: Connection) -> None:
     conn.execute(schema.store_meta.insert().values(key="store_id", value=uuid.uuid4().hex))
 
 
+@migration(3, "queued content keys: the same content is not queued twice by mistake")
+def _v3(conn: Connection) -> None:
+    schema.queued_content.create(conn)
+
+
 def migrate(conn: Connection) -> list[int]:
     """Apply every pending migration in this transaction; returns the versions applied.
 

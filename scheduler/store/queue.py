@@ -28,6 +28,7 @@ from scheduler.store.schema import (
     delivery_parts,
     part_images,
     posts,
+    queued_content,
     sqlite_text,
     utc_wall_clock,
 )
@@ -37,6 +38,10 @@ ANALYZE_AFTER = 500  # deliveries queued at once that make PostgreSQL refresh it
 
 class NoSuchDelivery(CrierError):
     """An id that is not in the queue."""
+
+
+class AlreadyQueued(CrierError):
+    """The same content is already queued or published for that network and account."""
 
 
 # A queued part's image is the image the publisher will send: one type for both.
@@ -65,6 +70,7 @@ class NewDelivery:
     time_note: str | None = None
     max_lateness: timedelta = timedelta(minutes=120)
     payload: dict[str, Any] = field(default_factory=dict)
+    content_key: str | None = None  # what it says, hashed: set, the same is not queued twice
 
 
 @dataclass(frozen=True)
@@ -104,13 +110,17 @@ class DeliveryRow:
         return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
 
 
-def queue_posts(store: Store, new_posts: Sequence[NewPost], now: datetime) -> list[DeliveryRow]:
-    """Store every post and its deliveries in one transaction; returns the queued deliveries."""
-    ids = store.write(lambda conn: insert_posts(conn, new_posts, now))
+def queue_posts(store: Store, new_posts: Sequence[NewPost], now: datetime, *,
+                again: bool = False) -> list[DeliveryRow]:
+    """Store every post and its deliveries in one transaction; returns the queued deliveries.
+    Raises AlreadyQueued (and stores nothing) when a delivery's content is already queued or
+    published for its account, unless `again`."""
+    ids = store.write(lambda conn: insert_posts(conn, new_posts, now, again=again))
     return list_deliveries(store, ids=ids)
 
 
-def insert_posts(conn: Connection, new_posts: Sequence[NewPost], now: datetime) -> list[int]:
+def insert_posts(conn: Connection, new_posts: Sequence[NewPost], now: datetime, *,
+                 again: bool = False) -> list[int]:
     """The bulk insert behind `queue_posts`: a few multi-row statements, whatever the count.
 
     Returns the new delivery ids in the order given. This is the entry point for queueing many
@@ -118,6 +128,9 @@ def insert_posts(conn: Connection, new_posts: Sequence[NewPost], now: datetime) 
     """
     if not new_posts:
         return []
+    keyed = [(p, d) for p in new_posts for d in p.deliveries if d.content_key]
+    if keyed and not again:
+        _refuse_repeats(conn, keyed)
     newest: dict[str, NewDelivery] = {}  # per account, its last delivery here
     for p in new_posts:
         for d in p.deliveries:
@@ -134,11 +147,51 @@ def insert_posts(conn: Connection, new_posts: Sequence[NewPost], now: datetime) 
         delivery_ids, with_images = _insert_rows(conn, new_posts, now)
     if with_images:
         _insert_images(conn, with_images)
+    if keyed:
+        flat = [d for p in new_posts for d in p.deliveries]
+        conn.execute(queued_content.insert(), [
+            {"delivery_id": did, "platform": d.platform, "account": d.account,
+             "content_key": d.content_key}
+            for did, d in zip(delivery_ids, flat, strict=True) if d.content_key])
     if conn.dialect.name == "postgresql" and len(delivery_ids) >= ANALYZE_AFTER:
         # Without fresh statistics PostgreSQL plans the claim as if the table were empty and
         # walks every due row per account; autovacuum would fix that only a minute later.
         conn.execute(text("ANALYZE deliveries"))
     return delivery_ids
+
+
+def _refuse_repeats(conn: Connection, keyed: list[tuple[NewPost, NewDelivery]]) -> None:
+    """AlreadyQueued for the first delivery whose content its account already has (anything
+    but cancelled), or that appears twice in this batch. Atomic across processes: SQLite's
+    BEGIN IMMEDIATE holds the only write lock; on PostgreSQL every queueing transaction takes
+    the same advisory lock first, so two crier processes cannot both see "not there yet"."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(424242018)"))
+    seen: dict[tuple[str, str, str], str] = {}
+    for post, d in keyed:
+        key = (d.platform, d.account, d.content_key or "")
+        if key in seen:
+            raise AlreadyQueued(
+                f"{post.source}: the same content for {d.platform} comes twice in this "
+                f"command (also in {seen[key]}); queue it once, or add --again; nothing was "
+                "queued")
+        seen[key] = post.source
+        earlier = conn.execute(
+            select(deliveries.c.id, deliveries.c.status, deliveries.c.due_at)
+            .join(queued_content, queued_content.c.delivery_id == deliveries.c.id)
+            .where(queued_content.c.platform == d.platform,
+                   queued_content.c.account == d.account,
+                   queued_content.c.content_key == d.content_key,
+                   deliveries.c.status != Status.CANCELLED.value)
+            .order_by(deliveries.c.id.desc()).limit(1)).first()
+        if earlier is not None:
+            state = {"published": "published", "queued": "queued",
+                     "publishing": "being published"}.get(earlier.status,
+                                                           f"in the queue ({earlier.status})")
+            raise AlreadyQueued(
+                f"{post.source}: this content is already {state} for {d.platform} as delivery "
+                f"{earlier.id} (due {earlier.due_at:%Y-%m-%d %H:%M} UTC); to queue it again "
+                "anyway add --again; nothing was queued")
 
 
 # A part with images, under its delivery's new id.

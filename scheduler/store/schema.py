@@ -223,6 +223,20 @@ slots = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# What each delivery says, as a hash per network and account: queueing the same content twice
+# for one account is refused unless the author says --again (version 3).
+queued_content = Table(
+    "queued_content",
+    metadata,
+    Column("delivery_id", Integer, ForeignKey("deliveries.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("platform", String(32), nullable=False),
+    Column("account", String(255), nullable=False),
+    Column("content_key", String(64), nullable=False),
+)
+Index("ix_queued_content_key", queued_content.c.platform, queued_content.c.account,
+      queued_content.c.content_key)
+
 TABLES_V1 = (
     schema_version, store_meta, posts, accounts, deliveries, delivery_parts, blobs, part_images,
     attempts, slots,
