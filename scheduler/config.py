@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 from content.brand import Brand, parse_brand
@@ -25,7 +27,47 @@ def load_brand(path: Path) -> Brand:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BrandError([("(file)", f"cannot read {path}: {exc}")], str(path)) from None
-    return parse_brand(raw, str(path))
+    problems: list[tuple[str, str]] = []
+    try:
+        brand = parse_brand(raw, str(path))
+    except BrandError as exc:  # the files it names are checked too: every problem at once
+        problems = list(exc.problems)
+        brand = None
+    files = _brand_files(raw, path, problems)
+    if problems:
+        raise BrandError(problems, str(path))
+    assert brand is not None
+    return replace(brand, logo=files.get("logo", brand.logo),
+                   background_image=files.get("background_image", brand.background_image))
+
+
+# The brand's files, by brand key and Brand field. Written relative to the brand file (the
+# author's folder), or found in Crier's assets/ for the ones Crier ships.
+_BRAND_FILES = (("logo", "path", "logo"), ("images", "background", "background_image"))
+
+
+def _brand_files(raw: str, path: Path, problems: list[tuple[str, str]]) -> dict[str, str]:
+    """Each file the brand names, resolved to where it is; a missing one is a problem,
+    reported at the author's own path."""
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError:
+        return {}  # parse_brand has said so
+    found: dict[str, str] = {}
+    for section, key, field in _BRAND_FILES:
+        name = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
+        if not isinstance(name, str) or not name.strip():
+            continue
+        written = Path(name).expanduser()
+        mine = written if written.is_absolute() else path.parent / written
+        for candidate in (mine, ASSETS / written):
+            if candidate.is_file():
+                found[field] = str(candidate.resolve())
+                break
+        else:
+            problems.append((f"{section}.{key}", f"{mine} not found; put the file there or fix "
+                                                 "the path (relative to the brand file)"))
+    return found
 
 
 def load_post(path: Path) -> Post:

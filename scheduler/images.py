@@ -14,6 +14,7 @@ from content.brand import Brand
 from content.delivery import Delivery
 from content.images.errors import ImageError
 from content.images.fonts import FontLibrary
+from content.images.photo import frame_count
 from content.images.render import Media, RenderedImage, render_image
 from content.platforms import rules_for
 from scheduler.config import ASSETS
@@ -44,18 +45,51 @@ def _asset(name: str) -> Path:
     return path if path.is_absolute() or path.exists() else ASSETS / name
 
 
+def photo_path(post_path: Path, photo: str) -> Path:
+    """Where a post's photo is: relative to the post file, and inside the post's folder or
+    Crier's assets/ (a symlink is followed first). A post file copied from elsewhere must not
+    make Crier read, and publish, a file from anywhere on the machine."""
+    path = Path(photo)
+    if not path.is_absolute():
+        path = post_path.parent / path
+    real = path.resolve()
+    allowed = (post_path.parent.resolve(), ASSETS.resolve())
+    if not any(real.is_relative_to(folder) for folder in allowed):
+        raise ImageError(
+            f"{post_path}: image {photo} is outside the post's folder ({allowed[0]}); keep a "
+            "post's images in its folder (or in Crier's assets/) and write the path relative "
+            "to the post file")
+    return path
+
+
+def photo_notes(delivery: Delivery, post_path: Path) -> list[str]:
+    """What the author should know about her photos before they go out (an animation that
+    only its first frame of will be sent)."""
+    notes = []
+    seen: set[str] = set()
+    for part in delivery.parts:
+        for ref in part.images:
+            if ref.photo is None or ref.photo in seen:
+                continue
+            seen.add(ref.photo)
+            data = _read(photo_path(post_path, ref.photo), f"{post_path}: image", _PHOTO_FIX)
+            frames = frame_count(data)
+            if frames > 1:
+                notes.append(f"{ref.photo} is animated ({frames} frames); only its first frame "
+                             "is sent, as a still picture")
+    return notes
+
+
+_PHOTO_FIX = "paths in images: are relative to the post file; fix the path or add the file"
+
+
 def _media(delivery: Delivery, post_path: Path, brand: Brand) -> Media:
     photos: dict[str, bytes] = {}
     for part in delivery.parts:
         for ref in part.images:
             if ref.photo is not None and ref.photo not in photos:
-                path = Path(ref.photo)
-                if not path.is_absolute():
-                    path = post_path.parent / path
-                photos[ref.photo] = _read(
-                    path, f"{post_path}: image",
-                    "paths in images: are relative to the post file; fix the path or add the file",
-                )
+                photos[ref.photo] = _read(photo_path(post_path, ref.photo),
+                                          f"{post_path}: image", _PHOTO_FIX)
     logo = background = None
     if brand.logo:
         logo = _read(_asset(brand.logo), "brand logo",

@@ -33,6 +33,11 @@ def open_image(data: bytes, name: str) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _bomb(name, None) from None
     except UnidentifiedImageError:
+        if _looks_like_svg(data):
+            raise ImageError(
+                f"{name} is an SVG drawing, which Crier cannot draw with; export it as PNG "
+                "(from the drawing program, or `rsvg-convert -w 2000 -o picture.png "
+                "picture.svg`) and use the PNG") from None
         raise ImageError(
             f"{name} is not an image Crier can read (the file is damaged or not a picture); "
             "export it again as JPEG or PNG"
@@ -43,6 +48,22 @@ def open_image(data: bytes, name: str) -> Image.Image:
     if limit is not None and image.width * image.height > limit:
         raise _bomb(name, image)
     return image
+
+
+def _looks_like_svg(data: bytes) -> bool:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(b"<svg") or (head.startswith((b"<?xml", b"<!doctype svg", b"<!--"))
+                                          and b"<svg" in head)
+
+
+def frame_count(data: bytes) -> int:
+    """How many frames the image has (an animated GIF, PNG or WebP has several); 1 when it
+    cannot be told. Only the first frame is ever drawn, and the author is told so."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return int(getattr(image, "n_frames", 1))
+    except Exception:  # unreadable: open_image gives the real error when it is rendered
+        return 1
 
 
 def _bomb(name: str, image: Image.Image | None) -> ImageError:

@@ -21,7 +21,7 @@ from content.delivery import Delivery, Part
 from content.platforms import PlatformRules, rules_for
 from scheduler import timing
 from scheduler.config import load_post
-from scheduler.images import render_delivery_images
+from scheduler.images import photo_notes, render_delivery_images
 from scheduler.publishers import Route, route
 from scheduler.service.when import QueueError, SlotBook, When, resolve
 from scheduler.settings import Settings
@@ -73,6 +73,7 @@ def plan_post(
         if routes[name].note:
             notes.append(routes[name].note or "")
         images = _render_images(delivery, path, brand)
+        notes.extend(photo_notes(delivery, path))  # the same for every network: said once
         new.append(NewDelivery(
             content_key=content_key(delivery, images),
             platform=name, account=routes[name].account, publisher=routes[name].publisher,
