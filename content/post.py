@@ -11,7 +11,7 @@ import yaml
 
 from content.errors import PostError
 from content.platforms import PLATFORM_NAMES, check_platform
-from content.text import find_bad_code_point, normalize, where
+from content.text import find_bad_code_point, find_control, normalize, where
 
 KEYS = (
     "title", "link", "hashtags", "platforms", "at", "timezone",
@@ -54,6 +54,11 @@ class Post:
 def parse_post(raw: str, source: str = "<post>") -> Post:
     """Parse a post file's text. Raises PostError naming the problem and how to fix it."""
     raw = raw.removeprefix("\ufeff")
+    control = find_control(raw)
+    if control:
+        raise PostError(
+            f"{source}: {control[1]} at {where(raw, control[0])}; remove it (it is invisible, "
+            "usually left over from a copy and paste or a damaged file)")
     meta, body_md = _split_front_matter(raw, source)
     unknown = sorted(set(meta) - set(KEYS))
     if unknown:

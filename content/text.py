@@ -24,6 +24,20 @@ def find_bad_code_point(text: str) -> tuple[int, str] | None:
     return None
 
 
+# C0 controls other than tab and line ends, and DEL: invisible, never meant to be posted, and a
+# NUL is refused by PostgreSQL outright.
+_CONTROLS = frozenset(range(0x00, 0x20)) - {0x09, 0x0A, 0x0D} | {0x7F}
+
+
+def find_control(text: str) -> tuple[int, str] | None:
+    """The first control character in `text`, as (index, description), or None."""
+    for index, char in enumerate(text):
+        if ord(char) in _CONTROLS:
+            name = "a NUL byte" if char == "\0" else "a control character"
+            return index, f"{name} (U+{ord(char):04X})"
+    return None
+
+
 def where(text: str, index: int) -> str:
     """'line L, column C' for a code-point index, for error messages."""
     line = text.count("\n", 0, index) + 1

@@ -124,3 +124,26 @@ def test_a_logo_beside_the_brand_file_is_found(crier: Crier, cli_env: Path,
     result = crier("preview", str(REPO / "examples" / "glutamate.md"), "--platform",
                    "linkedin", "--images", str(cli_env / "out"))
     assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize(("char", "named"), [("\0", "a NUL byte (U+0000)"),
+                                             ("\x07", "a control character (U+0007)"),
+                                             ("\x1b", "a control character (U+001B)")])
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres",
+                                                              marks=pytest.mark.postgres)])
+def test_a_control_character_is_refused_at_parse_time_with_line_and_column(
+    crier: Crier, cli_env: Path, char: str, named: str, database: str,
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if database == "postgres":
+        monkeypatch.setenv("CRIER_DATABASE_URL", request.getfixturevalue("postgres_url"))
+    post = cli_env / "post.md"
+    post.write_text(f"---\ntitle: Sleep\n---\nA short post\nabout sl{char}eep.\n",
+                    encoding="utf-8")
+    result = crier("queue", "add", str(post), "--now", "--platforms", "x")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert f"{named} at line 5, column 9" in result.err
+    assert json.loads(crier("queue", "list", "--json").out) == []
+    tabbed = cli_env / "tabbed.md"
+    tabbed.write_text("---\ntitle: Sleep\n---\r\nA short\tpost.\r\n", encoding="utf-8")
+    assert crier("queue", "add", str(tabbed), "--now", "--platforms", "x").code == 0
