@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 
 from content.brand import Brand
 from content.counting.bluesky import detect_facets
-from content.counting.linkedin import escape_little_text
-from content.counting.linkedin import hashtag as linkedin_hashtag
-from content.counting.mastodon import mastodon_length
 from content.delivery import Delivery, Part
 from content.errors import DoesNotFit
+from content.networks.linkedin import escape_little_text
+from content.networks.linkedin import hashtag as linkedin_hashtag
+from content.networks.mastodon import mastodon_length
 from content.platforms import PlatformRules
 from content.post import Post
 

@@ -63,13 +63,13 @@ def _graphemes(rules: PlatformRules, text: str) -> int:
 
 
 def _mastodon(rules: PlatformRules, text: str) -> int:
-    from content.counting.mastodon import mastodon_length
+    from content.networks.mastodon import mastodon_length
 
     return mastodon_length(text, url_length=rules.url_length)
 
 
 def _threads(rules: PlatformRules, text: str) -> int:
-    from content.counting.threads import threads_length
+    from content.networks.threads import threads_length
 
     return threads_length(text)
 
@@ -91,7 +91,7 @@ def _bluesky_bytes(text: str) -> str | None:
 
 
 def _threads_links(text: str) -> str | None:
-    from content.counting.threads import THREADS_MAX_LINKS, count_links
+    from content.networks.threads import THREADS_MAX_LINKS, count_links
 
     links = count_links(text)
     if links > THREADS_MAX_LINKS:

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from content.brand import Brand, parse_brand
 from content.compose import compose_all
-from content.counting.linkedin import escape_little_text
 from content.delivery import Delivery
 from content.errors import DoesNotFit
 from content.formatting import format_text, pieces_of
+from content.networks.linkedin import escape_little_text
 from content.platforms import PLATFORM_NAMES, PLATFORMS, rules_for
 from content.post import Post
 from scheduler.config import PROJECT_ROOT, load_brand, load_post

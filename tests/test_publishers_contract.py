@@ -638,7 +638,7 @@ def test_queueing_formats_for_the_servers_limit_less_the_content_warning(
 ) -> None:
     from dataclasses import replace
 
-    from content.counting.mastodon import mastodon_length
+    from content.networks.mastodon import mastodon_length
     from scheduler.config import PROJECT_ROOT, load_brand
     from scheduler.store.intake import When, plan_post
 

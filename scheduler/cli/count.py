@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from content.counting.bluesky import detect_facets
-from content.counting.linkedin import escape_little_text
+from content.networks.linkedin import escape_little_text
 from content.platforms import PlatformRules, check_platform, rules_for
 from content.text import find_bad_code_point
 

@@ -1,0 +1,1 @@
+"""One module per network: its rules, counting, escaping and brand options."""
