@@ -14,15 +14,15 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from content.errors import BrandError
-from content.platforms import PLATFORM_NAMES
+from content.networks import NETWORK_NAMES
 from content.text import find_bad_code_point, normalize
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _SECTIONS = {
     "author": {"name", "timezone", "title"},
-    "handles": set(PLATFORM_NAMES),
+    "handles": set(NETWORK_NAMES),
     "disclaimer": {"full", "short"},
-    "call_to_action": {"default", "position", *PLATFORM_NAMES},
+    "call_to_action": {"default", "position", *NETWORK_NAMES},
     "hashtags": {"default"},
     "colours": {"background", "background_end", "text", "accent"},
     "fonts": {"quote", "text"},
@@ -61,7 +61,7 @@ class Brand:
     background_image: str | None = None
     image_sizes: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     max_lateness_minutes: int = 120
-    platforms: tuple[str, ...] = PLATFORM_NAMES
+    platforms: tuple[str, ...] = NETWORK_NAMES
     mastodon_visibility: str = "public"
     mastodon_content_warning: str | None = None  # Mastodon counts it into the status length
 
@@ -117,7 +117,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
     cta = need("call_to_action", "default")
     per_platform = {
         name: _text(f"call_to_action.{name}", str(cta_section[name]), problems)
-        for name in PLATFORM_NAMES
+        for name in NETWORK_NAMES
         if name in cta_section
     }
     position = cta_section.get("position", "after_disclaimer")
@@ -131,7 +131,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
     if not isinstance(lateness, int) or isinstance(lateness, bool) or lateness < 0:
         problems.append(("schedule.max_lateness_minutes", "must be a whole number >= 0"))
         lateness = 120
-    platforms = _platforms(data.get("schedule", {}).get("platforms", list(PLATFORM_NAMES)),
+    platforms = _platforms(data.get("schedule", {}).get("platforms", list(NETWORK_NAMES)),
                            problems)
     hashtags = data.get("hashtags", {}).get("default", [])
     if not isinstance(hashtags, list) or not all(isinstance(t, str) for t in hashtags):
@@ -216,7 +216,7 @@ def _sizes(section: Any, problems: list[tuple[str, str]]) -> dict[str, tuple[int
             isinstance(value, list) and len(value) == 2
             and all(isinstance(v, int) and 200 <= v <= 4096 for v in value)
         )
-        if name not in PLATFORM_NAMES:
+        if name not in NETWORK_NAMES:
             problems.append((f"images.sizes.{name}", "unknown network"))
         elif not ok:
             problems.append((f"images.sizes.{name}", "must be [width, height], 200..4096 px"))
@@ -228,11 +228,11 @@ def _sizes(section: Any, problems: list[tuple[str, str]]) -> dict[str, tuple[int
 def _platforms(value: Any, problems: list[tuple[str, str]]) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         problems.append(("schedule.platforms", "must be a non-empty list of networks"))
-        return PLATFORM_NAMES
-    unknown = [v for v in value if v not in PLATFORM_NAMES]
+        return NETWORK_NAMES
+    unknown = [v for v in value if v not in NETWORK_NAMES]
     if unknown:
         problems.append(
-            ("schedule.platforms", f"unknown network(s) {unknown}; known: {list(PLATFORM_NAMES)}")
+            ("schedule.platforms", f"unknown network(s) {unknown}; known: {list(NETWORK_NAMES)}")
         )
-        return PLATFORM_NAMES
+        return NETWORK_NAMES
     return tuple(value)

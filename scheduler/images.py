@@ -15,7 +15,7 @@ from content.delivery import Delivery
 from content.images.errors import ImageError
 from content.images.fonts import FontLibrary
 from content.images.render import Media, RenderedImage, render_image
-from content.platforms import rules_for
+from content.networks import rules_for
 from scheduler.config import ASSETS
 
 FONTS = ASSETS / "fonts"

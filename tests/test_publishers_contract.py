@@ -610,8 +610,8 @@ def test_mastodon_instance_rules_are_read_and_cached(fake_clock: FakeClock,
                         description_limit=1000) as server:
         env = {"MASTODON_BASE_URL": server.base_url, "CRIER_DATA_DIR": str(tmp_path)}
         rules = instance_rules(env, now=START)
-        assert (rules.limit, rules.url_length, rules.max_images, rules.alt_limit) == (
-            1000, 23, 6, 1000)
+        assert (rules.limit, rules.measure("https://example.com/a/long/path"),
+                rules.images.max_images, rules.images.alt_limit) == (1000, 23, 6, 1000)
         assert rules.fits("é" * 1000) and not rules.fits("é" * 1001)
         assert instance_rules(env, now=START + timedelta(hours=1)) == rules
         assert len(server.requests_to("GET", "/api/v2/instance")) == 1  # from memory

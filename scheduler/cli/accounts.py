@@ -11,7 +11,8 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from content.platforms import PLATFORM_NAMES, rules_for
+from content.networks import NETWORK_NAMES as PLATFORM_NAMES
+from content.networks import rules_for
 from scheduler.publishers import CREDENTIALS, PUBLISHERS
 from scheduler.publishers.http import Redactor
 from scheduler.publishers.outbox import outbox_dir

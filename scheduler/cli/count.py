@@ -8,8 +8,8 @@ import sys
 from typing import Any
 
 from content.counting.bluesky import detect_facets
+from content.networks import NetworkRules, check_platform, rules_for
 from content.networks.linkedin import escape_little_text
-from content.platforms import PlatformRules, check_platform, rules_for
 from content.text import find_bad_code_point
 
 
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(func=run)
 
 
-def measure(text: str, rules: PlatformRules) -> dict[str, Any]:
+def measure(text: str, rules: NetworkRules) -> dict[str, Any]:
     """The count of one text for one network, as `crier count` reports it."""
     bad = find_bad_code_point(text)
     if bad:

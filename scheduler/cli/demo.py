@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from content.errors import CrierError
-from content.platforms import PLATFORM_NAMES
+from content.networks import NETWORK_NAMES as PLATFORM_NAMES
 from scheduler.cli.queue import Sub, table
 from scheduler.config import PROJECT_ROOT, load_brand
 from scheduler.daemon import Daemon, DaemonConfig

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _describe(delivery: Delivery, brand: Brand, name: str) -> str:
-    from content.platforms import rules_for
+    from content.networks import rules_for
 
     rules = rules_for(name)
     count = len(delivery.parts)

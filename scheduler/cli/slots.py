@@ -11,7 +11,8 @@ import json
 from itertools import islice
 from typing import Any
 
-from content.platforms import PLATFORM_NAMES, check_platform
+from content.networks import NETWORK_NAMES as PLATFORM_NAMES
+from content.networks import check_platform
 from scheduler import timing
 from scheduler.cli.queue import Sub, table
 from scheduler.config import load_brand

@@ -19,7 +19,7 @@ from content.brand import Brand
 from content.compose import compose_all, target_platforms
 from content.delivery import Delivery, Part
 from content.errors import CrierError
-from content.platforms import PlatformRules, rules_for
+from content.networks import NetworkRules, rules_for
 from scheduler import timing
 from scheduler.config import load_post
 from scheduler.images import render_delivery_images
@@ -161,10 +161,10 @@ def _next_slot(path: Path, platform: str, zone: str, slot_finder: SlotFinder | N
     return found
 
 
-def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[str, PlatformRules]:
+def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[str, NetworkRules]:
     """Rules a network's own server sets, for the networks published for real: Mastodon's
     limits vary per server, and what the formatter sees must be what the server enforces."""
-    rules: dict[str, PlatformRules] = {}
+    rules: dict[str, NetworkRules] = {}
     if "mastodon" in routes and routes["mastodon"].publisher == "mastodon":
         from scheduler.publishers.mastodon import instance_rules
 

@@ -11,8 +11,10 @@ from content.compose import compose_all
 from content.delivery import Delivery
 from content.errors import DoesNotFit
 from content.formatting import format_text, pieces_of
+from content.networks import NETWORK_NAMES as PLATFORM_NAMES
+from content.networks import NETWORKS as PLATFORMS
+from content.networks import rules_for
 from content.networks.linkedin import escape_little_text
-from content.platforms import PLATFORM_NAMES, PLATFORMS, rules_for
 from content.post import Post
 from scheduler.config import PROJECT_ROOT, load_brand, load_post
 
