@@ -14,8 +14,8 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from content.errors import BrandError
-from content.networks import NETWORK_NAMES
-from content.text import find_bad_code_point, normalize
+from content.networks import NETWORK_NAMES, NETWORKS, Options
+from content.text import clean_text
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _SECTIONS = {
@@ -29,9 +29,10 @@ _SECTIONS = {
     "logo": {"path"},
     "schedule": {"max_lateness_minutes", "platforms"},
     "images": {"sizes", "background"},
-    "mastodon": {"visibility", "content_warning"},
+    # A network's own section, named after it, is declared and read by that network's module.
+    **{name: set(rules.brand_section.keys)
+       for name, rules in NETWORKS.items() if rules.brand_section},
 }
-MASTODON_VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,11 @@ class Brand:
     image_sizes: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     max_lateness_minutes: int = 120
     platforms: tuple[str, ...] = NETWORK_NAMES
-    mastodon_visibility: str = "public"
-    mastodon_content_warning: str | None = None  # Mastodon counts it into the status length
+    # Per network, what the author set in its own section, as its module read it.
+    network_options: Mapping[str, Options] = field(default_factory=dict)
+
+    def options_for(self, platform: str) -> Options:
+        return self.network_options.get(platform, {})
 
     def call_to_action_for(self, platform: str) -> str:
         return self.call_to_action_per_platform.get(platform, self.call_to_action)
@@ -90,7 +94,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         if not isinstance(value, str) or not value.strip():
             problems.append((f"{section}.{key}", "required text is missing"))
             return ""
-        return _text(f"{section}.{key}", value, problems)
+        return clean_text(f"{section}.{key}", value, problems)
 
     for section, value in data.items():
         if section not in _SECTIONS:
@@ -110,13 +114,13 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         )
     disclaimer = need("disclaimer", "full")
     short = data.get("disclaimer", {}).get("short", disclaimer)
-    short = _text("disclaimer.short", short, problems) if isinstance(short, str) else ""
+    short = clean_text("disclaimer.short", short, problems) if isinstance(short, str) else ""
     if disclaimer and short and len(short) > len(disclaimer):
         problems.append(("disclaimer.short", "is longer than disclaimer.full"))
     cta_section = data.get("call_to_action", {})
     cta = need("call_to_action", "default")
     per_platform = {
-        name: _text(f"call_to_action.{name}", str(cta_section[name]), problems)
+        name: clean_text(f"call_to_action.{name}", str(cta_section[name]), problems)
         for name in NETWORK_NAMES
         if name in cta_section
     }
@@ -137,17 +141,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
     if not isinstance(hashtags, list) or not all(isinstance(t, str) for t in hashtags):
         problems.append(("hashtags.default", "must be a list of words"))
         hashtags = []
-    mastodon = data.get("mastodon", {})
-    visibility = mastodon.get("visibility", "public")
-    if visibility not in MASTODON_VISIBILITIES:
-        problems.append(
-            ("mastodon.visibility", f"must be one of {', '.join(MASTODON_VISIBILITIES)}"))
-    warning = mastodon.get("content_warning")
-    if warning is not None and not isinstance(warning, str):
-        problems.append(("mastodon.content_warning", "must be text"))
-        warning = None
-    elif warning:
-        warning = _text("mastodon.content_warning", warning, problems)
+    network_options = _network_options(data, problems)
     handles = data.get("handles", {})
     if not all(isinstance(v, str) for v in handles.values()):
         problems.append(("handles", "every handle must be text"))
@@ -174,16 +168,22 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         image_sizes=sizes,
         max_lateness_minutes=lateness,
         platforms=platforms,
-        mastodon_visibility=visibility,
-        mastodon_content_warning=warning or None,
+        network_options=network_options,
     )
 
 
-def _text(key: str, value: str, problems: list[tuple[str, str]]) -> str:
-    bad = find_bad_code_point(value)
-    if bad:
-        problems.append((key, f"contains {bad[1]}"))
-    return normalize(value)
+def _network_options(data: dict[str, Any], problems: list[tuple[str, str]]
+                     ) -> dict[str, Options]:
+    """Each network's own section, read by its module; a section left out is not there."""
+    options: dict[str, Options] = {}
+    for name, rules in NETWORKS.items():
+        section = data.get(name)
+        if rules.brand_section is None or not isinstance(section, dict):
+            continue
+        found: list[tuple[str, str]] = []
+        options[name] = rules.brand_section.parse(section, found)
+        problems.extend((f"{name}.{key}", why) for key, why in found)
+    return options
 
 
 def _zone_ok(name: Any) -> bool:

@@ -248,11 +248,10 @@ class _Formatter:
 def format_text(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
     """The parts `rules.name` receives for `post`. Raises DoesNotFit when it cannot fit."""
     notes: list[str] = []
-    warning = brand.mastodon_content_warning if rules.name == "mastodon" else None
-    if warning:  # Mastodon counts the content warning and the text together
-        taken = rules.measure(warning)
-        rules = rules.with_limit(rules.limit - taken)
-        notes.append(f"the content warning takes {taken} characters of each part's limit")
+    reserved = rules.reserved(brand.options_for(rules.name))
+    if reserved:  # counted by the network with every part's text
+        rules = rules.with_limit(rules.limit - reserved.length)
+        notes.append(f"{reserved.what} takes {reserved.length} {rules.unit} of each part's limit")
     fmt = _Formatter(post, brand, rules)
     threaded = rules.thread and post.thread is not False
     if threaded:

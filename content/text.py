@@ -43,3 +43,12 @@ def normalize(text: str) -> str:
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out)
+
+
+def clean_text(key: str, value: str, problems: list[tuple[str, str]]) -> str:
+    """`value` normalized for a settings file; a code point no network takes is reported as
+    (key, what it is), so that every problem of a file is listed at once."""
+    bad = find_bad_code_point(value)
+    if bad:
+        problems.append((key, f"contains {bad[1]}"))
+    return normalize(value)

@@ -643,8 +643,8 @@ def test_queueing_formats_for_the_servers_limit_less_the_content_warning(
     from scheduler.store.intake import When, plan_post
 
     clear_instance_cache()
-    brand = replace(load_brand(PROJECT_ROOT / "brand.toml"), mastodon_visibility="unlisted",
-                    mastodon_content_warning="Medicine")
+    brand = replace(load_brand(PROJECT_ROOT / "brand.toml"), network_options={
+        "mastodon": {"visibility": "unlisted", "content_warning": "Medicine"}})
     sample = PROJECT_ROOT / "examples" / "glutamate.md"
     with MastodonServer(clock=fake_clock, max_characters=1000) as server:
         env = {"MASTODON_BASE_URL": server.base_url, "MASTODON_ACCESS_TOKEN": "token",

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from content.errors import UnknownPlatform
 from content.networks import bluesky, facebook, instagram, linkedin, mastodon, threads, x
-from content.networks.base import Facet, ImageRules, NetworkRules, ServerLimits
+from content.networks.base import (
+    BrandSection,
+    Facet,
+    ImageRules,
+    NetworkRules,
+    Options,
+    Problems,
+    Reservation,
+    ServerLimits,
+)
 
 NETWORKS: dict[str, NetworkRules] = {
     module.RULES.name: module.RULES
@@ -34,6 +43,6 @@ def rules_for(name: str) -> NetworkRules:
 
 
 __all__ = [
-    "ALIASES", "NETWORKS", "NETWORK_NAMES", "Facet", "ImageRules", "NetworkRules", "ServerLimits",
-    "check_platform", "rules_for",
+    "ALIASES", "NETWORKS", "NETWORK_NAMES", "BrandSection", "Facet", "ImageRules", "NetworkRules",
+    "Options", "Problems", "Reservation", "ServerLimits", "check_platform", "rules_for",
 ]

@@ -9,12 +9,16 @@ every network module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 # The rich-text span type stays beside Bluesky's detector until counting/ is renamed; the
 # generic code takes it from here so that it does not depend on one network's counting.
 from content.counting.bluesky import Facet as Facet
+
+Options = Mapping[str, Any]  # a network's own section of the brand file, as its parser read it
+Problems = list[tuple[str, str]]  # (key within the section, what is wrong with it)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,26 @@ class ServerLimits:
     max_images: int | None = None
     alt_limit: int | None = None
     image_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Room every part must leave free for something the network counts with the text."""
+
+    what: str  # as the author reads it in a note: "the content warning"
+    length: int  # in the network's unit
+
+
+@dataclass(frozen=True)
+class BrandSection:
+    """A network's own `[name]` section of the brand file: its keys and how to read them.
+
+    `parse` gets the section's table and appends (key, why) for each bad value; it returns only
+    what the author set, and the network's hooks supply the defaults.
+    """
+
+    keys: frozenset[str]
+    parse: Callable[[Mapping[str, Any], Problems], Options]
 
 
 def any_size(size: tuple[int, int]) -> str | None:
@@ -61,6 +85,14 @@ def hash_sign(tag: str) -> str:
     return "#" + tag
 
 
+def nothing_reserved(rules: NetworkRules, options: Options) -> Reservation | None:
+    return None
+
+
+def text_only(options: Options) -> dict[str, Any]:
+    return {}
+
+
 def ignores_server(rules: NetworkRules, limits: ServerLimits) -> NetworkRules:
     return rules
 
@@ -83,6 +115,9 @@ class NetworkRules:
     escape: Callable[[str], str] = as_written  # plain text as the network must receive it
     render_hashtag: Callable[[str], str] = hash_sign  # a tag word as written in the post
     facets: Callable[[str], tuple[Facet, ...]] | None = None  # None: the server finds links
+    brand_section: BrandSection | None = None
+    reserve: Callable[[NetworkRules, Options], Reservation | None] = nothing_reserved
+    part_payload: Callable[[Options], dict[str, Any]] = text_only
     server: Callable[[NetworkRules, ServerLimits], NetworkRules] = ignores_server
 
     def problem(self, text: str) -> str | None:
@@ -98,6 +133,14 @@ class NetworkRules:
 
     def with_limit(self, limit: int) -> NetworkRules:
         return replace(self, limit=limit)
+
+    def reserved(self, options: Options) -> Reservation | None:
+        """What each part must leave free, given the brand's options for this network."""
+        return self.reserve(self, options)
+
+    def payload(self, options: Options) -> dict[str, Any]:
+        """What travels with each part besides its text (the brand's choices for the network)."""
+        return self.part_payload(options)
 
     def with_server(self, limits: ServerLimits) -> NetworkRules:
         """The same network on a server that sets its own limits."""

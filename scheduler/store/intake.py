@@ -165,6 +165,9 @@ def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[s
     """Rules a network's own server sets, for the networks published for real: Mastodon's
     limits vary per server, and what the formatter sees must be what the server enforces."""
     rules: dict[str, NetworkRules] = {}
+    # For now the one publisher that asks its server: instance_rules reads /api/v2/instance
+    # and returns the rules' `with_server(...)` of what it says. When publishers declare their
+    # servers' limits generically (the publisher rewrite), this becomes a loop over `routes`.
     if "mastodon" in routes and routes["mastodon"].publisher == "mastodon":
         from scheduler.publishers.mastodon import instance_rules
 
@@ -173,12 +176,9 @@ def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[s
 
 
 def _part_payload(part: Part, brand: Brand, platform: str) -> dict[str, Any]:
-    data = part.to_json()
-    if platform == "mastodon":  # the brand's choices travel with the part, as previewed
-        data["visibility"] = brand.mastodon_visibility
-        if brand.mastodon_content_warning:
-            data["content_warning"] = brand.mastodon_content_warning
-    return data
+    # The brand's choices for the network (Mastodon's visibility and content warning) travel
+    # with each part, as previewed.
+    return {**part.to_json(), **rules_for(platform).payload(brand.options_for(platform))}
 
 
 def _render_images(delivery: Delivery, post_path: Path, brand: Brand) -> list[list[NewImage]]:

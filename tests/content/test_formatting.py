@@ -236,7 +236,7 @@ def test_urls_mentions_and_hashtags_are_never_split() -> None:
 def test_mastodon_content_warning_is_counted_in_every_part() -> None:
     from dataclasses import replace
 
-    brand = replace(BRAND, mastodon_content_warning="Mental health")
+    brand = replace(BRAND, network_options={"mastodon": {"content_warning": "Mental health"}})
     post = Post(body="word " * 300 + "end.")
     plain = format_text(post, BRAND, PLATFORMS["mastodon"])
     warned = format_text(post, brand, PLATFORMS["mastodon"])
