@@ -11,6 +11,7 @@ from typing import Any
 from content.brand import Brand
 from content.compose import compose_all
 from content.delivery import Delivery, Part
+from content.networks import rules_for
 from scheduler.config import load_brand, load_post
 
 
@@ -26,12 +27,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def marks(part: Part, brand: Brand, platform: str) -> dict[str, bool]:
-    """Whether the part carries the disclaimer (full or short) and the call to action."""
+    """Whether the part carries the disclaimer (full or short) and the call to action, looked
+    for as the network receives them (escaped where it escapes text)."""
+    sent = rules_for(platform).escape
     return {
-        "disclaimer": brand.disclaimer in part.text or brand.disclaimer_short in part.text
-        if platform != "linkedin" else part.closing,
-        "call_to_action": brand.call_to_action_for(platform) in part.text
-        if platform != "linkedin" else part.closing,
+        "disclaimer": sent(brand.disclaimer) in part.text
+        or sent(brand.disclaimer_short) in part.text,
+        "call_to_action": sent(brand.call_to_action_for(platform)) in part.text,
     }
 
 
@@ -63,8 +65,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _describe(delivery: Delivery, brand: Brand, name: str) -> str:
-    from content.networks import rules_for
-
     rules = rules_for(name)
     count = len(delivery.parts)
     head = f"== {rules.display}: {count} part{'s' * (count != 1)}, limit {rules.limit} {rules.unit}"
