@@ -209,7 +209,8 @@ def _colours(section: dict[str, Any], problems: list[tuple[str, str]]) -> Colour
 def _sizes(section: Any, problems: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
     sizes: dict[str, tuple[int, int]] = {}
     if not isinstance(section, dict):
-        problems.append(("images.sizes", "must be a table like instagram = [1080, 1080]"))
+        example = NETWORK_NAMES[-1]  # any network's name makes the example
+        problems.append(("images.sizes", f"must be a table like {example} = [1080, 1080]"))
         return sizes
     for name, value in section.items():
         ok = (

@@ -1,7 +1,9 @@
 """X (Twitter): 280 weighted characters, threads of replies, 4 images.
 
 Counting is twitter-text v3's weighted length (`content.counting.x`, checked against the
-conformance suite): URLs 23, emoji sequences 2, CJK 2. Sources: ../shared/PLATFORMS.md, "X".
+conformance suite): URLs 23, emoji sequences 2, CJK 2, on the NFC form of the text; a
+non-character makes a post invalid (content/text.py refuses those for every network).
+Sources: ../shared/PLATFORMS.md, "X".
 X refuses a text it has already been sent (403 duplicate content), which is why a closing part
 of its own also carries the link: no two posts' closing parts are then the same text.
 """
