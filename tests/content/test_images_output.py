@@ -26,9 +26,7 @@ from content.images.encode import GOOD_QUALITY, encode, jpeg, png
 from content.images.errors import ImageError
 from content.images.plan import plan_images
 from content.images.render import Media, render_image
-from content.networks import NETWORK_NAMES as PLATFORM_NAMES
-from content.networks import NETWORKS as PLATFORMS
-from content.networks import rules_for
+from content.networks import NETWORK_NAMES, NETWORKS, rules_for
 from content.post import Image as PostImage
 from scheduler.cli import main
 from scheduler.config import PROJECT_ROOT, load_post
@@ -45,7 +43,7 @@ def sample(photos: bool = True):  # type: ignore[no-untyped-def]
     return post if photos else replace(post, images=())
 
 
-@pytest.mark.parametrize("network", PLATFORM_NAMES)
+@pytest.mark.parametrize("network", NETWORK_NAMES)
 def test_every_network_gets_its_size_format_and_budget(network: str) -> None:
     rules = rules_for(network)
     assert rules.images.size == EXPECTED_SIZES[network]
@@ -94,7 +92,7 @@ def test_png_or_jpeg_whichever_is_smaller() -> None:
 
 def test_the_image_plan_per_network() -> None:
     with_photo, without = sample(True), sample(False)
-    for network in PLATFORM_NAMES:
+    for network in NETWORK_NAMES:
         rules = rules_for(network)
         (photo,) = plan_images(with_photo, brand(), rules)
         assert photo.kind == "photo" and photo.photo == "brain-scans.jpg"
@@ -112,7 +110,7 @@ def test_the_image_plan_per_network() -> None:
 
 def test_instagram_always_gets_an_image() -> None:
     bare = replace(sample(False), title=None, quote=None)
-    assert PLATFORMS["instagram"].images.required
+    assert NETWORKS["instagram"].images.required
     assert len(plan_images(bare, brand(), rules_for("instagram"))) == 1
 
 
@@ -158,7 +156,7 @@ def test_preview_writes_every_image_with_its_alt_text(
     assert main(["preview", str(SAMPLE_POST), "--images", str(out), "--json"]) == 0
     deliveries = json.loads(capsys.readouterr().out)
     listed = [image for d in deliveries for image in d["images"]]
-    assert {image["network"] for image in listed} == set(PLATFORM_NAMES)
+    assert {image["network"] for image in listed} == set(NETWORK_NAMES)
     for image in listed:
         path = Path(image["path"])
         assert path.name == f"{image['network']}-1-1.jpg"
