@@ -24,7 +24,7 @@ from content.images.encode import encode
 from content.images.layout import fit, forget_text
 from content.images.quotes import quoted
 from content.images.render import Media, render_image
-from content.platforms import rules_for
+from content.networks import rules_for
 from scheduler.config import PROJECT_ROOT, load_brand
 from scheduler.images import FONTS, font_library
 
@@ -97,7 +97,7 @@ def naive_card(quote: str, colours: tuple[str, str, str], author: str, handle: s
     small = ImageFont.truetype(str(FONTS / "Inter-Regular.otf"), 27)
     draw.text((margin + 140, height - margin - 70), author, font=name, fill=text)
     draw.text((margin + 140, height - margin - 30), handle, font=small, fill=text)
-    return encode(image, rules.image_formats, rules.image_bytes, photo=False).data
+    return encode(image, rules.images.formats, rules.images.max_bytes, photo=False).data
 
 
 def main() -> int:
@@ -112,7 +112,7 @@ def main() -> int:
         return render_image(refs[i], rules, brand, media)
 
     def blank_card(i: int) -> object:
-        return encode(blank, rules.image_formats, rules.image_bytes, photo=False)
+        return encode(blank, rules.images.formats, rules.images.max_bytes, photo=False)
 
     render_image(ImageRef("quote_card", "", SIZE, text="Warm up."), rules, brand, media)
     floors, colds, warms = [], [], []

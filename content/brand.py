@@ -14,24 +14,25 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from content.errors import BrandError
-from content.platforms import PLATFORM_NAMES
-from content.text import find_bad_code_point, normalize
+from content.networks import NETWORK_NAMES, NETWORKS, Options
+from content.text import clean_text
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _SECTIONS = {
     "author": {"name", "timezone", "title"},
-    "handles": set(PLATFORM_NAMES),
+    "handles": set(NETWORK_NAMES),
     "disclaimer": {"full", "short"},
-    "call_to_action": {"default", "position", *PLATFORM_NAMES},
+    "call_to_action": {"default", "position", *NETWORK_NAMES},
     "hashtags": {"default"},
     "colours": {"background", "background_end", "text", "accent"},
     "fonts": {"quote", "text"},
     "logo": {"path"},
     "schedule": {"max_lateness_minutes", "platforms"},
     "images": {"sizes", "background"},
-    "mastodon": {"visibility", "content_warning"},
+    # A network's own section, named after it, is declared and read by that network's module.
+    **{name: set(rules.brand_section.keys)
+       for name, rules in NETWORKS.items() if rules.brand_section},
 }
-MASTODON_VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,12 @@ class Brand:
     background_image: str | None = None
     image_sizes: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     max_lateness_minutes: int = 120
-    platforms: tuple[str, ...] = PLATFORM_NAMES
-    mastodon_visibility: str = "public"
-    mastodon_content_warning: str | None = None  # Mastodon counts it into the status length
+    platforms: tuple[str, ...] = NETWORK_NAMES
+    # Per network, what the author set in its own section, as its module read it.
+    network_options: Mapping[str, Options] = field(default_factory=dict)
+
+    def options_for(self, platform: str) -> Options:
+        return self.network_options.get(platform, {})
 
     def call_to_action_for(self, platform: str) -> str:
         return self.call_to_action_per_platform.get(platform, self.call_to_action)
@@ -90,7 +94,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         if not isinstance(value, str) or not value.strip():
             problems.append((f"{section}.{key}", "required text is missing"))
             return ""
-        return _text(f"{section}.{key}", value, problems)
+        return clean_text(f"{section}.{key}", value, problems)
 
     for section, value in data.items():
         if section not in _SECTIONS:
@@ -110,14 +114,14 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         )
     disclaimer = need("disclaimer", "full")
     short = data.get("disclaimer", {}).get("short", disclaimer)
-    short = _text("disclaimer.short", short, problems) if isinstance(short, str) else ""
+    short = clean_text("disclaimer.short", short, problems) if isinstance(short, str) else ""
     if disclaimer and short and len(short) > len(disclaimer):
         problems.append(("disclaimer.short", "is longer than disclaimer.full"))
     cta_section = data.get("call_to_action", {})
     cta = need("call_to_action", "default")
     per_platform = {
-        name: _text(f"call_to_action.{name}", str(cta_section[name]), problems)
-        for name in PLATFORM_NAMES
+        name: clean_text(f"call_to_action.{name}", str(cta_section[name]), problems)
+        for name in NETWORK_NAMES
         if name in cta_section
     }
     position = cta_section.get("position", "after_disclaimer")
@@ -131,23 +135,13 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
     if not isinstance(lateness, int) or isinstance(lateness, bool) or lateness < 0:
         problems.append(("schedule.max_lateness_minutes", "must be a whole number >= 0"))
         lateness = 120
-    platforms = _platforms(data.get("schedule", {}).get("platforms", list(PLATFORM_NAMES)),
+    platforms = _platforms(data.get("schedule", {}).get("platforms", list(NETWORK_NAMES)),
                            problems)
     hashtags = data.get("hashtags", {}).get("default", [])
     if not isinstance(hashtags, list) or not all(isinstance(t, str) for t in hashtags):
         problems.append(("hashtags.default", "must be a list of words"))
         hashtags = []
-    mastodon = data.get("mastodon", {})
-    visibility = mastodon.get("visibility", "public")
-    if visibility not in MASTODON_VISIBILITIES:
-        problems.append(
-            ("mastodon.visibility", f"must be one of {', '.join(MASTODON_VISIBILITIES)}"))
-    warning = mastodon.get("content_warning")
-    if warning is not None and not isinstance(warning, str):
-        problems.append(("mastodon.content_warning", "must be text"))
-        warning = None
-    elif warning:
-        warning = _text("mastodon.content_warning", warning, problems)
+    network_options = _network_options(data, problems)
     handles = data.get("handles", {})
     if not all(isinstance(v, str) for v in handles.values()):
         problems.append(("handles", "every handle must be text"))
@@ -174,16 +168,22 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         image_sizes=sizes,
         max_lateness_minutes=lateness,
         platforms=platforms,
-        mastodon_visibility=visibility,
-        mastodon_content_warning=warning or None,
+        network_options=network_options,
     )
 
 
-def _text(key: str, value: str, problems: list[tuple[str, str]]) -> str:
-    bad = find_bad_code_point(value)
-    if bad:
-        problems.append((key, f"contains {bad[1]}"))
-    return normalize(value)
+def _network_options(data: dict[str, Any], problems: list[tuple[str, str]]
+                     ) -> dict[str, Options]:
+    """Each network's own section, read by its module; a section left out is not there."""
+    options: dict[str, Options] = {}
+    for name, rules in NETWORKS.items():
+        section = data.get(name)
+        if rules.brand_section is None or not isinstance(section, dict):
+            continue
+        found: list[tuple[str, str]] = []
+        options[name] = rules.brand_section.parse(section, found)
+        problems.extend((f"{name}.{key}", why) for key, why in found)
+    return options
 
 
 def _zone_ok(name: Any) -> bool:
@@ -209,14 +209,15 @@ def _colours(section: dict[str, Any], problems: list[tuple[str, str]]) -> Colour
 def _sizes(section: Any, problems: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
     sizes: dict[str, tuple[int, int]] = {}
     if not isinstance(section, dict):
-        problems.append(("images.sizes", "must be a table like instagram = [1080, 1080]"))
+        example = NETWORK_NAMES[-1]  # any network's name makes the example
+        problems.append(("images.sizes", f"must be a table like {example} = [1080, 1080]"))
         return sizes
     for name, value in section.items():
         ok = (
             isinstance(value, list) and len(value) == 2
             and all(isinstance(v, int) and 200 <= v <= 4096 for v in value)
         )
-        if name not in PLATFORM_NAMES:
+        if name not in NETWORK_NAMES:
             problems.append((f"images.sizes.{name}", "unknown network"))
         elif not ok:
             problems.append((f"images.sizes.{name}", "must be [width, height], 200..4096 px"))
@@ -228,11 +229,11 @@ def _sizes(section: Any, problems: list[tuple[str, str]]) -> dict[str, tuple[int
 def _platforms(value: Any, problems: list[tuple[str, str]]) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         problems.append(("schedule.platforms", "must be a non-empty list of networks"))
-        return PLATFORM_NAMES
-    unknown = [v for v in value if v not in PLATFORM_NAMES]
+        return NETWORK_NAMES
+    unknown = [v for v in value if v not in NETWORK_NAMES]
     if unknown:
         problems.append(
-            ("schedule.platforms", f"unknown network(s) {unknown}; known: {list(PLATFORM_NAMES)}")
+            ("schedule.platforms", f"unknown network(s) {unknown}; known: {list(NETWORK_NAMES)}")
         )
-        return PLATFORM_NAMES
+        return NETWORK_NAMES
     return tuple(value)

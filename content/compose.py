@@ -12,11 +12,11 @@ from content.brand import Brand
 from content.delivery import Delivery
 from content.formatting import format_text
 from content.images.plan import plan_images
-from content.platforms import PlatformRules, rules_for
+from content.networks import NetworkRules, rules_for
 from content.post import Post
 
 
-def compose(post: Post, brand: Brand, rules: PlatformRules) -> Delivery:
+def compose(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
     """The delivery for one network. Raises DoesNotFit when the post cannot be made to fit."""
     delivery = format_text(post, brand, rules)
     images = plan_images(post, brand, rules)
@@ -34,7 +34,7 @@ def target_platforms(post: Post, brand: Brand, only: Iterable[str] = ()) -> tupl
 
 def compose_all(
     post: Post, brand: Brand, only: Iterable[str] = (),
-    overrides: dict[str, PlatformRules] | None = None,
+    overrides: dict[str, NetworkRules] | None = None,
 ) -> dict[str, Delivery]:
     """Every target network's delivery; the first network that cannot take the post raises."""
     overrides = overrides or {}

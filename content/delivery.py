@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from content.counting.bluesky import Facet
+from content.networks import Facet
 
 ImageKind = Literal["quote_card", "photo", "thread_cover"]
 

@@ -13,13 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from content.brand import Brand
-from content.counting.bluesky import detect_facets
-from content.counting.linkedin import escape_little_text
-from content.counting.linkedin import hashtag as linkedin_hashtag
-from content.counting.mastodon import mastodon_length
 from content.delivery import Delivery, Part
 from content.errors import DoesNotFit
-from content.platforms import PlatformRules
+from content.networks import NetworkRules
 from content.post import Post
 
 SEP = "\n\n"
@@ -71,15 +67,14 @@ def pieces_of(text: str) -> list[Piece]:
 
 
 class _Formatter:
-    def __init__(self, post: Post, brand: Brand, rules: PlatformRules) -> None:
+    def __init__(self, post: Post, brand: Brand, rules: NetworkRules) -> None:
         self.post, self.brand, self.rules = post, brand, rules
         self.text = post.text
         self.pieces = pieces_of(self.text)
-        self.escape = rules.name == "linkedin"
 
     # -- rendering ---------------------------------------------------------------------------
     def render(self, text: str) -> str:
-        return escape_little_text(text) if self.escape else text
+        return self.rules.escape(text)
 
     def hashtags(self) -> str | None:
         tags: list[str] = []
@@ -89,9 +84,7 @@ class _Formatter:
         tags = tags[: self.rules.max_hashtags]
         if not tags:
             return None
-        if self.escape:
-            return " ".join(linkedin_hashtag(tag) for tag in tags)
-        return " ".join(f"#{tag}" for tag in tags)
+        return " ".join(self.rules.render_hashtag(tag) for tag in tags)
 
     def closing(self, short: bool) -> str:
         return self.render(SEP.join(self.brand.closing(self.rules.name, short)))
@@ -207,8 +200,8 @@ class _Formatter:
         self, rest: str, tags: str | None, link: str | None, closing: str, number: str | None,
     ) -> list[tuple[str, Extras]]:
         """The last body part and a closing part of its own. The link goes with the closing
-        when it fits there: every post's closing part then differs, and X refuses a text it
-        has already been sent."""
+        when it fits there: every post's closing part then differs, and a network may refuse a
+        text it has already been sent."""
         with_closing = Extras(link, None, closing, number)
         if link and self.fits("", with_closing):
             last = [(rest, Extras(None, tags, None, number))] if rest else []
@@ -252,14 +245,13 @@ class _Formatter:
         return self.body(0, j), extras, short, True
 
 
-def format_text(post: Post, brand: Brand, rules: PlatformRules) -> Delivery:
+def format_text(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
     """The parts `rules.name` receives for `post`. Raises DoesNotFit when it cannot fit."""
     notes: list[str] = []
-    warning = brand.mastodon_content_warning if rules.name == "mastodon" else None
-    if warning:  # Mastodon counts the content warning and the text together
-        taken = mastodon_length(warning, url_length=rules.url_length)
-        rules = rules.with_limit(rules.limit - taken)
-        notes.append(f"the content warning takes {taken} characters of each part's limit")
+    reserved = rules.reserved(brand.options_for(rules.name))
+    if reserved:  # counted by the network with every part's text
+        rules = rules.with_limit(rules.limit - reserved.length)
+        notes.append(f"{reserved.what} takes {reserved.length} {rules.unit} of each part's limit")
     fmt = _Formatter(post, brand, rules)
     threaded = rules.thread and post.thread is not False
     if threaded:
@@ -290,7 +282,7 @@ def format_text(post: Post, brand: Brand, rules: PlatformRules) -> Delivery:
             limit=rules.limit,
             body=body,
             closing=closing,
-            facets=tuple(detect_facets(text)) if rules.name == "bluesky" else (),
+            facets=rules.facets(text) if rules.facets else (),
         )
         for index, (body, text, closing) in enumerate(texts)
     )

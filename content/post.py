@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from content.errors import PostError
-from content.platforms import PLATFORM_NAMES, check_platform
+from content.networks import NETWORK_NAMES, check_platform
 from content.text import find_bad_code_point, find_control, normalize, where
 
 KEYS = (
@@ -178,7 +178,8 @@ def _platforms(value: Any, source: str) -> tuple[str, ...]:
         return ()
     items = re.split(r"[\s,]+", value) if isinstance(value, str) else value
     if not isinstance(items, list):
-        raise PostError(f"{source}: platforms must be a list, e.g. [x, bluesky]")
+        raise PostError(
+            f"{source}: platforms must be a list, e.g. [{', '.join(NETWORK_NAMES[:2])}]")
     names = [str(item).strip().lower() for item in items if str(item).strip()]
     try:
         return tuple(dict.fromkeys(check_platform(name) for name in names))
@@ -217,4 +218,4 @@ def _images(value: Any, source: str) -> tuple[Image, ...]:
     return tuple(images)
 
 
-__all__ = ["Image", "Post", "parse_post", "markdown_to_text", "PLATFORM_NAMES"]
+__all__ = ["Image", "Post", "parse_post", "markdown_to_text"]

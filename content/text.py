@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 # Non-characters (U+FDD0..U+FDEF and the last two code points of every plane) and the BOM are
-# never meant for interchange; X rejects a post containing them, so we refuse them up front.
+# never meant for interchange, and networks reject a post containing them (content/networks/),
+# so we refuse them up front, everywhere.
 _NONCHARACTERS = frozenset(range(0xFDD0, 0xFDF0)) | frozenset(
     plane + low for plane in range(0, 0x110000, 0x10000) for low in (0xFFFE, 0xFFFF)
 )
@@ -46,7 +47,8 @@ def where(text: str, index: int) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFC (X counts NFC), Unix line ends, no trailing spaces, at most one blank line in a row."""
+    """NFC (the form counts are defined on), Unix line ends, no trailing spaces, at most one
+    blank line in a row."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [line.rstrip() for line in text.split("\n")]
     out: list[str] = []
@@ -57,3 +59,12 @@ def normalize(text: str) -> str:
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out)
+
+
+def clean_text(key: str, value: str, problems: list[tuple[str, str]]) -> str:
+    """`value` normalized for a settings file; a code point no network takes is reported as
+    (key, what it is), so that every problem of a file is listed at once."""
+    bad = find_bad_code_point(value)
+    if bad:
+        problems.append((key, f"contains {bad[1]}"))
+    return normalize(value)

@@ -16,7 +16,7 @@ from content.images.errors import ImageError
 from content.images.fonts import FontLibrary
 from content.images.photo import frame_count
 from content.images.render import Media, RenderedImage, render_image
-from content.platforms import rules_for
+from content.networks import rules_for
 from scheduler.config import ASSETS
 
 FONTS = ASSETS / "fonts"

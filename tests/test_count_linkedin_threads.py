@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from content.counting.linkedin import (
+from content.networks.linkedin import (
     LINKEDIN_LIMIT,
     escape_little_text,
     hashtag,
     linkedin_length,
     unescape_little_text,
 )
-from content.counting.threads import (
+from content.networks.threads import (
     THREADS_LIMIT,
     THREADS_MAX_LINKS,
     count_links,

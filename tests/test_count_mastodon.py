@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from content.counting.graphemes import count_graphemes
-from content.counting.mastodon import MASTODON_DEFAULT_LIMIT, mastodon_length
+from content.networks.mastodon import MASTODON_DEFAULT_LIMIT, mastodon_length
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
 FLAG_FR = "\U0001f1eb\U0001f1f7"

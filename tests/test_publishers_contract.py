@@ -610,8 +610,8 @@ def test_mastodon_instance_rules_are_read_and_cached(fake_clock: FakeClock,
                         description_limit=1000) as server:
         env = {"MASTODON_BASE_URL": server.base_url, "CRIER_DATA_DIR": str(tmp_path)}
         rules = instance_rules(env, now=START)
-        assert (rules.limit, rules.url_length, rules.max_images, rules.alt_limit) == (
-            1000, 23, 6, 1000)
+        assert (rules.limit, rules.measure("https://example.com/a/long/path"),
+                rules.images.max_images, rules.images.alt_limit) == (1000, 23, 6, 1000)
         assert rules.fits("é" * 1000) and not rules.fits("é" * 1001)
         assert instance_rules(env, now=START + timedelta(hours=1)) == rules
         assert len(server.requests_to("GET", "/api/v2/instance")) == 1  # from memory
@@ -638,15 +638,15 @@ def test_queueing_formats_for_the_servers_limit_less_the_content_warning(
 ) -> None:
     from dataclasses import replace
 
-    from content.counting.mastodon import mastodon_length
+    from content.networks.mastodon import mastodon_length
     from scheduler.config import PROJECT_ROOT, load_brand
     from scheduler.service.intake import plan_post
     from scheduler.service.when import When
     from scheduler.settings import Settings
 
     clear_instance_cache()
-    brand = replace(load_brand(PROJECT_ROOT / "brand.toml"), mastodon_visibility="unlisted",
-                    mastodon_content_warning="Medicine")
+    brand = replace(load_brand(PROJECT_ROOT / "brand.toml"), network_options={
+        "mastodon": {"visibility": "unlisted", "content_warning": "Medicine"}})
     sample = PROJECT_ROOT / "examples" / "glutamate.md"
     with MastodonServer(clock=fake_clock, max_characters=1000) as server:
         env = {"MASTODON_BASE_URL": server.base_url, "MASTODON_ACCESS_TOKEN": "token",

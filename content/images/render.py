@@ -18,7 +18,7 @@ from content.images.errors import ImageError
 from content.images.fonts import FontLibrary
 from content.images.photo import load_photo
 from content.images.quotes import quoted, typographic
-from content.platforms import PlatformRules
+from content.networks import NetworkRules
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Media:
 def look_for(brand: Brand, network: str, media: Media) -> Look:
     """The brand's colours, name, byline and assets as the cards use them on one network."""
     handle = brand.handles.get(network)
-    # LinkedIn and Facebook "handles" are the author's name: say who she is instead.
+    # Where the network's "handle" is the author's own name, say who she is instead.
     byline = handle if handle and handle != brand.author else brand.title
     end = brand.colours.background_end
     kicker = "Thread" + (f" · {brand.title}" if brand.title else "")
@@ -68,7 +68,7 @@ def look_for(brand: Brand, network: str, media: Media) -> Look:
     )
 
 
-def draw(ref: ImageRef, rules: PlatformRules, brand: Brand, media: Media) -> Canvas:
+def draw(ref: ImageRef, rules: NetworkRules, brand: Brand, media: Media) -> Canvas:
     """The image's pixels, before encoding."""
     look = look_for(brand, rules.name, media)
     if ref.kind == "quote_card":
@@ -87,10 +87,10 @@ def draw(ref: ImageRef, rules: PlatformRules, brand: Brand, media: Media) -> Can
     return captioned_photo(photo, caption, ref.size, look)
 
 
-def render_image(ref: ImageRef, rules: PlatformRules, brand: Brand, media: Media
+def render_image(ref: ImageRef, rules: NetworkRules, brand: Brand, media: Media
                  ) -> RenderedImage:
     """One ImageRef as an encoded image within the network's formats and byte budget."""
     canvas = draw(ref, rules, brand, media)
-    encoded = encode(canvas.image, rules.image_formats, rules.image_bytes,
+    encoded = encode(canvas.image, rules.images.formats, rules.images.max_bytes,
                      photo=ref.kind == "photo")
     return RenderedImage(encoded.data, encoded.format, encoded.width, encoded.height, ref.alt)

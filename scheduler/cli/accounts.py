@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from content.platforms import rules_for
+from content.networks import rules_for
 from scheduler.service import Service
 
 Sub = argparse._SubParsersAction  # noqa: SLF001 - argparse has no public name for it

@@ -7,9 +7,7 @@ import json
 import sys
 from typing import Any
 
-from content.counting.bluesky import detect_facets
-from content.counting.linkedin import escape_little_text
-from content.platforms import PlatformRules, check_platform, rules_for
+from content.networks import NETWORK_NAMES, NetworkRules, check_platform, rules_for
 from content.text import find_bad_code_point
 from scheduler.service import Service
 
@@ -19,19 +17,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "count",
         help="measure texts as a network counts them",
         description="Reads one JSON string per line on stdin; writes one JSON object per line "
-        "with length, limit and valid (and graphemes, bytes, facets for bluesky).",
+        "with length, limit and valid (and, where the network has a byte limit or takes facets, "
+        "the length in its unit, the UTF-8 bytes and the facets).",
     )
-    parser.add_argument("--platform", required=True, help="x, bluesky, mastodon, threads, ...")
-    parser.add_argument("--limit", type=int, help="the server's limit (Mastodon instances vary)")
+    parser.add_argument("--platform", required=True, help=", ".join(NETWORK_NAMES))
+    parser.add_argument("--limit", type=int, help="the server's limit, where servers set their own")
     parser.set_defaults(func=run)
 
 
-def measure(text: str, rules: PlatformRules) -> dict[str, Any]:
+def measure(text: str, rules: NetworkRules) -> dict[str, Any]:
     """The count of one text for one network, as `crier count` reports it."""
     bad = find_bad_code_point(text)
     if bad:
         return {"valid": False, "error": f"{bad[1]} at index {bad[0]}", "limit": rules.limit}
-    sent = escape_little_text(text) if rules.name == "linkedin" else text
+    sent = rules.escape(text)
     length = rules.measure(sent)
     problem = rules.problem(sent)
     result: dict[str, Any] = {
@@ -41,11 +40,12 @@ def measure(text: str, rules: PlatformRules) -> dict[str, Any]:
     }
     if problem:
         result["problem"] = problem
-    if rules.name == "bluesky":
-        result["graphemes"] = length
+    if rules.byte_limit is not None:  # two limits: each length by its own name
+        result[rules.unit] = length
         result["bytes"] = len(text.encode("utf-8"))
+    if rules.facets is not None:
         result["facets"] = [_facet_json(f.byte_start, f.byte_end, f.kind, f.value)
-                            for f in detect_facets(text)]
+                            for f in rules.facets(text)]
     return result
 
 

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from content.errors import CrierError
-from content.platforms import PLATFORM_NAMES
+from content.networks import NETWORK_NAMES
 from scheduler.cli.queue import Sub
 from scheduler.cli.tables import table
 from scheduler.config import PROJECT_ROOT
@@ -44,9 +44,9 @@ def run(args: argparse.Namespace, service: Service) -> int:
     settings = settings.with_values(database_url=sqlite_url(folder / "crier.db"),
                                     outbox_dir=outbox, brand=BRAND)
     demo = Service(settings, clock=service.clock)
-    print(f"Queueing {SAMPLE.relative_to(PROJECT_ROOT)} for {len(PLATFORM_NAMES)} networks, "
+    print(f"Queueing {SAMPLE.relative_to(PROJECT_ROOT)} for {len(NETWORK_NAMES)} networks, "
           f"now, into {folder}/ ...")
-    demo.queue([SAMPLE], When("now"), platforms=PLATFORM_NAMES)
+    demo.queue([SAMPLE], When("now"), platforms=NETWORK_NAMES)
     print("Running the daemon until idle ...")
     demo.run(until_idle=True, poll=0.2)
     rows = demo.deliveries()

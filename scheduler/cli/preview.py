@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from content.delivery import Delivery
+from content.networks import rules_for
 from scheduler.service import Preview, Service
 
 
@@ -36,8 +37,6 @@ def run(args: argparse.Namespace, service: Service) -> int:
 
 
 def _describe(delivery: Delivery, preview: Preview, name: str) -> str:
-    from content.platforms import rules_for
-
     rules = rules_for(name)
     count = len(delivery.parts)
     head = f"== {rules.display}: {count} part{'s' * (count != 1)}, limit {rules.limit} {rules.unit}"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from content.errors import CrierError
-from content.platforms import PLATFORM_NAMES, rules_for
+from content.networks import NETWORK_NAMES as PLATFORM_NAMES
+from content.networks import rules_for
 from scheduler.publishers.base import Publisher
 from scheduler.publishers.outbox import OutboxPublisher, outbox_dir
 

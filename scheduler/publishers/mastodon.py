@@ -23,7 +23,6 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,7 +30,9 @@ from typing import Any
 
 import requests  # type: ignore[import-untyped]
 
-from content.platforms import PLATFORMS, PlatformRules
+from content.networks import NETWORKS as PLATFORMS
+from content.networks import NetworkRules as PlatformRules
+from content.networks import ServerLimits
 from scheduler.publishers.base import (
     AccountStatus,
     Found,
@@ -364,17 +365,17 @@ def _rules(defaults: PlatformRules, configuration: Mapping[str, Any]) -> Platfor
     statuses = configuration.get("statuses") or {}
     media = configuration.get("media_attachments") or {}
 
-    def number(section: Mapping[str, Any], key: str, default: int) -> int:
+    def number(section: Mapping[str, Any], key: str) -> int | None:
         value = section.get(key)
-        return value if isinstance(value, int) and value > 0 else default
+        return value if isinstance(value, int) and value > 0 else None
 
-    rules = defaults.with_limit(number(statuses, "max_characters", defaults.limit),
-                                number(statuses, "characters_reserved_per_url",
-                                       defaults.url_length))
-    return replace(rules,
-                   max_images=number(statuses, "max_media_attachments", defaults.max_images),
-                   alt_limit=number(media, "description_limit", defaults.alt_limit),
-                   image_bytes=number(media, "image_size_limit", defaults.image_bytes))
+    # What the numbers change is the network's own rule (content/networks/mastodon.py).
+    return defaults.with_server(ServerLimits(
+        limit=number(statuses, "max_characters"),
+        url_length=number(statuses, "characters_reserved_per_url"),
+        max_images=number(statuses, "max_media_attachments"),
+        alt_limit=number(media, "description_limit"),
+        image_bytes=number(media, "image_size_limit")))
 
 
 def _what(delivery: OutgoingDelivery, part: OutgoingPart) -> str:

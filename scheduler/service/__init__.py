@@ -18,7 +18,7 @@ from typing import Any
 from content.brand import Brand
 from content.compose import compose_all
 from content.delivery import Delivery, Part
-from content.platforms import PLATFORM_NAMES, check_platform
+from content.networks import NETWORK_NAMES, check_platform, rules_for
 from scheduler import timing
 from scheduler.config import load_brand, load_post
 from scheduler.daemon import Daemon, DaemonConfig, RunSummary
@@ -96,12 +96,13 @@ class Preview:
 
 
 def closing_marks(part: Part, brand: Brand, platform: str) -> dict[str, bool]:
-    """Whether `part` carries the disclaimer and the call to action, as sent."""
+    """Whether the part carries the disclaimer (full or short) and the call to action, looked
+    for as the network receives them (escaped where it escapes text)."""
+    sent = rules_for(platform).escape
     return {
-        "disclaimer": brand.disclaimer in part.text or brand.disclaimer_short in part.text
-        if platform != "linkedin" else part.closing,
-        "call_to_action": brand.call_to_action_for(platform) in part.text
-        if platform != "linkedin" else part.closing,
+        "disclaimer": sent(brand.disclaimer) in part.text
+        or sent(brand.disclaimer_short) in part.text,
+        "call_to_action": sent(brand.call_to_action_for(platform)) in part.text,
     }
 
 
@@ -237,7 +238,7 @@ class Service:
     def set_slots(self, networks: str, spec: str | None) -> list[str]:
         """Set (or with None clear) the slots of `networks` ("x,bluesky" or "all"); returns
         the networks changed. The spec is checked before anything is stored."""
-        names = (list(PLATFORM_NAMES) if networks.strip().lower() == "all"
+        names = (list(NETWORK_NAMES) if networks.strip().lower() == "all"
                  else [check_platform(n) for n in networks.split(",") if n.strip()])
         if spec is not None:
             try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from content.platforms import PLATFORM_NAMES, rules_for
+from content.networks import NETWORK_NAMES, rules_for
 from scheduler.publishers import CREDENTIALS, PUBLISHERS
 from scheduler.publishers.http import Redactor
 from scheduler.publishers.outbox import outbox_dir
@@ -32,7 +32,7 @@ def check_accounts(settings: Settings, platforms: list[str] | None = None) -> li
     """Check every network (or `platforms`). A bad setting is reported, and the others are
     still checked."""
     env = settings.environ
-    names = [rules_for(p).name for p in platforms] if platforms else list(PLATFORM_NAMES)
+    names = [rules_for(p).name for p in platforms] if platforms else list(NETWORK_NAMES)
     secrets = Redactor(value for network in CREDENTIALS.values() for name in network
                        if (value := env.get(name)))
     checks = []

@@ -18,7 +18,7 @@ from typing import Any
 from content.brand import Brand
 from content.compose import compose_all, target_platforms
 from content.delivery import Delivery, Part
-from content.platforms import PlatformRules, rules_for
+from content.networks import NetworkRules, rules_for
 from scheduler import timing
 from scheduler.config import load_post
 from scheduler.images import photo_notes, render_delivery_images
@@ -98,10 +98,13 @@ def _times(path: Path, post_at: str | None, when: When, zone: str, now: datetime
         raise QueueError(f"{path}: {exc}; nothing was queued") from None
 
 
-def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[str, PlatformRules]:
+def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[str, NetworkRules]:
     """Rules a network's own server sets, for the networks published for real: Mastodon's
     limits vary per server, and what the formatter sees must be what the server enforces."""
-    rules: dict[str, PlatformRules] = {}
+    rules: dict[str, NetworkRules] = {}
+    # For now the one publisher that asks its server: instance_rules reads /api/v2/instance
+    # and returns the rules' `with_server(...)` of what it says. When publishers declare their
+    # servers' limits generically (the publisher rewrite), this becomes a loop over `routes`.
     if "mastodon" in routes and routes["mastodon"].publisher == "mastodon":
         from scheduler.publishers.mastodon import instance_rules
 
@@ -110,12 +113,9 @@ def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[s
 
 
 def _part_payload(part: Part, brand: Brand, platform: str) -> dict[str, Any]:
-    data = part.to_json()
-    if platform == "mastodon":  # the brand's choices travel with the part, as previewed
-        data["visibility"] = brand.mastodon_visibility
-        if brand.mastodon_content_warning:
-            data["content_warning"] = brand.mastodon_content_warning
-    return data
+    # The brand's choices for the network (Mastodon's visibility and content warning) travel
+    # with each part, as previewed.
+    return {**part.to_json(), **rules_for(platform).payload(brand.options_for(platform))}
 
 
 def content_key(delivery: Delivery, images: list[list[NewImage]]) -> str:

@@ -1,4 +1,4 @@
-"""How Threads (Meta) counts a post: its 500-character limit and its limit of 5 distinct links.
+"""Threads (Meta): how it counts a post, its 500-character limit and its limit of 5 distinct links.
 
 Meta's Threads API documents two facts only: "Text posts are limited to 500 characters" and
 "Emojis are counted as the number of UTF-8 bytes". What a "character" is otherwise is not
@@ -26,6 +26,7 @@ import regex
 
 from content.counting.bluesky import has_known_tld
 from content.counting.graphemes import utf8_length
+from content.networks.base import ImageRules, NetworkRules
 
 THREADS_LIMIT = 500
 THREADS_MAX_LINKS = 5
@@ -91,3 +92,25 @@ def _find_links(text: str) -> list[str]:
             continue
         links.append(link)
     return links
+
+
+def too_many_links(text: str) -> str | None:
+    links = count_links(text)
+    if links > THREADS_MAX_LINKS:
+        return f"{links} links, over Threads' {THREADS_MAX_LINKS}"
+    return None
+
+
+# Images: JPEG or PNG, 8 MB, 320-1440 px wide (unverified), fetched by Meta from a public URL;
+# up to 10 in a carousel. Sources: ../shared/PLATFORMS.md, "Threads (Meta)".
+RULES = NetworkRules(
+    name="threads",
+    display="Threads",
+    limit=THREADS_LIMIT,
+    unit="characters",
+    measure=threads_length,
+    refuses=too_many_links,
+    thread=True,
+    max_hashtags=1,  # Threads shows one topic tag per post
+    images=ImageRules(size=(1080, 1350), max_bytes=8 * 1_000_000, max_images=10, alt_limit=1000),
+)

@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 from content.brand import Brand, parse_brand
 from content.compose import compose_all
-from content.counting.linkedin import escape_little_text
 from content.delivery import Delivery
 from content.errors import DoesNotFit
 from content.formatting import format_text, pieces_of
-from content.platforms import PLATFORM_NAMES, PLATFORMS, rules_for
+from content.networks import NETWORK_NAMES, NETWORKS, rules_for
+from content.networks.linkedin import escape_little_text
 from content.post import Post
 from scheduler.config import PROJECT_ROOT, load_brand, load_post
 
@@ -68,7 +68,7 @@ def test_sample_post_for_every_network() -> None:
     brand = load_brand(PROJECT_ROOT / "brand.toml")
     post = load_post(PROJECT_ROOT / "examples" / "glutamate.md")
     deliveries = compose_all(post, brand)
-    assert set(deliveries) == set(PLATFORM_NAMES)
+    assert set(deliveries) == set(NETWORK_NAMES)
     for delivery in deliveries.values():
         check_delivery(post, brand, delivery)
     x = deliveries["x"]
@@ -90,7 +90,7 @@ def test_sample_post_for_every_network() -> None:
 def test_thread_prefers_sentence_boundaries() -> None:
     sentences = [f"Sentence number {i} is here and it says a few words." for i in range(20)]
     post = Post(body=" ".join(sentences))
-    delivery = format_text(post, BRAND, PLATFORMS["x"])
+    delivery = format_text(post, BRAND, NETWORKS["x"])
     for part in delivery.parts:
         if part.body:
             assert part.body.endswith("."), part.body
@@ -99,13 +99,13 @@ def test_thread_prefers_sentence_boundaries() -> None:
 def test_thread_prefers_paragraphs_when_the_part_stays_full_enough() -> None:
     para = "Words " * 50 + "end."
     post = Post(body=f"{para}\n\n{para}\n\n{para}")
-    delivery = format_text(post, BRAND, PLATFORMS["mastodon"])
+    delivery = format_text(post, BRAND, NETWORKS["mastodon"])
     assert [p.body for p in delivery.parts if p.body][:3] == [para, para, para]
 
 
 def test_closing_gets_its_own_part_when_it_does_not_fit_the_last() -> None:
     post = Post(body="word " * 45 + "end.")
-    delivery = format_text(post, BRAND, PLATFORMS["x"])
+    delivery = format_text(post, BRAND, NETWORKS["x"])
     assert delivery.parts[-1].body == ""
     assert delivery.parts[-1].text.startswith(BRAND.disclaimer)
 
@@ -114,7 +114,7 @@ def test_a_closing_part_of_its_own_carries_the_link_so_no_two_posts_repeat_it() 
     closings = []
     for link in ("https://example.com/one", "https://example.com/two"):
         post = Post(body="word " * 45 + "end.", link=link)
-        delivery = format_text(post, BRAND, PLATFORMS["x"])
+        delivery = format_text(post, BRAND, NETWORKS["x"])
         last = delivery.parts[-1]
         assert last.body == "" and last.text.startswith(f"{link}\n\n{BRAND.disclaimer}")
         assert link not in delivery.parts[-2].text
@@ -123,21 +123,21 @@ def test_a_closing_part_of_its_own_carries_the_link_so_no_two_posts_repeat_it() 
 
 
 def test_short_post_is_one_part_without_numbering() -> None:
-    delivery = format_text(Post(body="Hello there."), BRAND, PLATFORMS["x"])
+    delivery = format_text(Post(body="Hello there."), BRAND, NETWORKS["x"])
     assert len(delivery.parts) == 1
     assert delivery.parts[0].text == f"Hello there.\n\n{BRAND.disclaimer}\n\n{BRAND.call_to_action}"
 
 
 def test_numbering_can_be_switched_off() -> None:
     post = Post(body="Sentence here. " * 60, numbering=False)
-    delivery = format_text(post, BRAND, PLATFORMS["x"])
+    delivery = format_text(post, BRAND, NETWORKS["x"])
     assert len(delivery.parts) > 1
     assert not any(p.text.endswith(f"/{len(delivery.parts)}") for p in delivery.parts)
 
 
 def test_numbering_width_grows_with_the_thread() -> None:
     post = Post(body="Sentence here with words. " * 200)
-    delivery = format_text(post, BRAND, PLATFORMS["x"])
+    delivery = format_text(post, BRAND, NETWORKS["x"])
     count = len(delivery.parts)
     assert count >= 10
     assert delivery.parts[0].text.endswith(f"\n\n1/{count}")
@@ -146,7 +146,7 @@ def test_numbering_width_grows_with_the_thread() -> None:
 
 def test_single_post_network_shortens_at_a_sentence_with_ellipsis_and_link() -> None:
     post = Post(body="This is one sentence. " * 200, link="https://example.com/full")
-    delivery = format_text(post, BRAND, PLATFORMS["linkedin"])
+    delivery = format_text(post, BRAND, NETWORKS["linkedin"])
     (part,) = delivery.parts
     assert part.body.endswith("sentence.")
     assert f"sentence. …\n\nhttps://example.com/full\n\n{escape_little_text(BRAND.disclaimer)}" \
@@ -156,22 +156,22 @@ def test_single_post_network_shortens_at_a_sentence_with_ellipsis_and_link() -> 
 
 def test_thread_false_makes_one_shortened_post() -> None:
     post = Post(body="This is one sentence. " * 30, thread=False)
-    delivery = format_text(post, BRAND, PLATFORMS["x"])
+    delivery = format_text(post, BRAND, NETWORKS["x"])
     assert len(delivery.parts) == 1
 
 
 def test_linkedin_escapes_little_text_and_writes_hashtags_as_templates() -> None:
     post = Post(body="Use (parentheses) and #tags_with * stars", hashtags=("Health",))
-    (part,) = format_text(post, BRAND, PLATFORMS["linkedin"]).parts
+    (part,) = format_text(post, BRAND, NETWORKS["linkedin"]).parts
     assert part.text.startswith(r"Use \(parentheses\) and \#tags\_with \* stars")
     assert "{hashtag|\\#|Health}" in part.text
 
 
 def test_hashtags_are_capped_per_network_and_deduplicated() -> None:
     post = Post(body="Text.", hashtags=("a1", "b2", "c3", "A1", "d4", "e5", "f6"))
-    assert format_text(post, BRAND, PLATFORMS["threads"]).parts[0].text.count("#") == 1
-    assert format_text(post, BRAND, PLATFORMS["x"]).parts[0].text.count("#") == 2
-    assert format_text(post, BRAND, PLATFORMS["instagram"]).parts[0].text.count("#") == 6
+    assert format_text(post, BRAND, NETWORKS["threads"]).parts[0].text.count("#") == 1
+    assert format_text(post, BRAND, NETWORKS["x"]).parts[0].text.count("#") == 2
+    assert format_text(post, BRAND, NETWORKS["instagram"]).parts[0].text.count("#") == 6
 
 
 def test_short_disclaimer_only_where_the_full_one_cannot_fit() -> None:
@@ -186,8 +186,8 @@ short = "Not medical advice."
 default = "Follow."
 """)
     post = Post(body="Hello.")
-    x = format_text(post, long_brand, PLATFORMS["x"])
-    mastodon = format_text(post, long_brand, PLATFORMS["mastodon"])
+    x = format_text(post, long_brand, NETWORKS["x"])
+    mastodon = format_text(post, long_brand, NETWORKS["mastodon"])
     assert x.disclaimer_form == "short" and "Not medical advice." in x.parts[-1].text
     assert mastodon.disclaimer_form == "full"
     assert any("short disclaimer" in note for note in x.notes)
@@ -205,7 +205,7 @@ short = "{huge}"
 default = "Follow."
 """)
     with pytest.raises(DoesNotFit) as caught:
-        format_text(Post(body="Hi."), brand, PLATFORMS["bluesky"])
+        format_text(Post(body="Hi."), brand, NETWORKS["bluesky"])
     message = str(caught.value)
     assert message.startswith("bluesky: ")
     assert "graphemes over the limit" in message
@@ -217,7 +217,7 @@ default = "Follow."
 def test_a_word_longer_than_a_part_is_refused() -> None:
     post = Post(body="ok " + "a" * 600)
     with pytest.raises(DoesNotFit, match="a word cannot be split"):
-        format_text(post, BRAND, PLATFORMS["mastodon"])
+        format_text(post, BRAND, NETWORKS["mastodon"])
 
 
 def test_urls_mentions_and_hashtags_are_never_split() -> None:
@@ -225,7 +225,7 @@ def test_urls_mentions_and_hashtags_are_never_split() -> None:
     words = ["word"] * 40 + [url, "@someone@example.social", "#LongHashtagHere"] * 5
     post = Post(body=" ".join(words))
     for name in ("x", "bluesky", "mastodon", "threads"):
-        delivery = format_text(post, BRAND, PLATFORMS[name])
+        delivery = format_text(post, BRAND, NETWORKS[name])
         for part in delivery.parts:
             for word in part.body.split():
                 assert word in words
@@ -234,10 +234,10 @@ def test_urls_mentions_and_hashtags_are_never_split() -> None:
 def test_mastodon_content_warning_is_counted_in_every_part() -> None:
     from dataclasses import replace
 
-    brand = replace(BRAND, mastodon_content_warning="Mental health")
+    brand = replace(BRAND, network_options={"mastodon": {"content_warning": "Mental health"}})
     post = Post(body="word " * 300 + "end.")
-    plain = format_text(post, BRAND, PLATFORMS["mastodon"])
-    warned = format_text(post, brand, PLATFORMS["mastodon"])
+    plain = format_text(post, BRAND, NETWORKS["mastodon"])
+    warned = format_text(post, brand, NETWORKS["mastodon"])
     assert all(part.limit == 500 - len("Mental health") for part in warned.parts)
     assert all(part.length <= part.limit for part in warned.parts)
     assert max(p.length for p in plain.parts) > 500 - len("Mental health")
@@ -270,7 +270,7 @@ def texts(draw: st.DrawFn) -> str:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=texts(), platform=st.sampled_from(PLATFORM_NAMES), numbering=st.booleans(),
+@given(body=texts(), platform=st.sampled_from(NETWORK_NAMES), numbering=st.booleans(),
        link=st.sampled_from([None, "https://example.com/the-article"]),
        thread=st.sampled_from([None, False]))
 def test_properties_for_every_network(
@@ -278,6 +278,6 @@ def test_properties_for_every_network(
 ) -> None:
     post = Post(body=body, numbering=numbering, link=link, thread=thread,
                 hashtags=("MentalHealth",))
-    first = format_text(post, BRAND, PLATFORMS[platform])
+    first = format_text(post, BRAND, NETWORKS[platform])
     check_delivery(post, BRAND, first)
-    assert format_text(post, BRAND, PLATFORMS[platform]) == first  # deterministic
+    assert format_text(post, BRAND, NETWORKS[platform]) == first  # deterministic

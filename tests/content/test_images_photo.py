@@ -189,7 +189,7 @@ def test_a_small_photo_is_never_scaled_up(tmp_path: Path) -> None:
 
 def test_instagram_refuses_a_brand_size_outside_its_shapes() -> None:
     from content.images.plan import image_size
-    from content.platforms import rules_for
+    from content.networks import rules_for
 
     odd = replace(brand(), image_sizes={"instagram": (1080, 2000)})
     with pytest.raises(ImageError, match="4:5 to 1.91:1"):

@@ -1,4 +1,4 @@
-"""How long a Mastodon server says a status is: graphemes, links at a fixed price, short mentions.
+"""Mastodon: how a server counts a status, the limits it may set, and the brand's options.
 
 Mastodon's StatusLengthValidator counts the extended grapheme clusters of the content warning
 followed by the text, after two rewrites of the text:
@@ -17,10 +17,24 @@ counts in full.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
 import regex
 
 from content.counting.bluesky import has_known_tld
 from content.counting.graphemes import count_graphemes
+from content.networks.base import (
+    BrandSection,
+    ImageRules,
+    NetworkRules,
+    Options,
+    Problems,
+    Reservation,
+    ServerLimits,
+)
+from content.text import clean_text
 
 MASTODON_DEFAULT_LIMIT = 500
 
@@ -125,3 +139,89 @@ def _mentions(text: str) -> list[tuple[int, int, str | None]]:
         user: str = match.group("user")
         found.append((match.start(), end, "@" + user))
     return found
+
+
+# ---- the network's rules ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusLength:
+    """`mastodon_length` for one server's URL length; equal for equal servers, so rules built
+    twice from the same server's answer compare equal."""
+
+    url_length: int = 23
+
+    def __call__(self, text: str) -> int:
+        return mastodon_length(text, url_length=self.url_length)
+
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+DEFAULT_VISIBILITY = "public"
+
+
+def parse_options(section: Mapping[str, Any], problems: Problems) -> Options:
+    """The brand's [mastodon] section: who sees the statuses, and an optional content warning."""
+    options: dict[str, Any] = {}
+    visibility = section.get("visibility", DEFAULT_VISIBILITY)
+    if visibility in VISIBILITIES:
+        options["visibility"] = visibility
+    else:
+        problems.append(("visibility", f"must be one of {', '.join(VISIBILITIES)}"))
+    warning = section.get("content_warning")
+    if warning is not None and not isinstance(warning, str):
+        problems.append(("content_warning", "must be text"))
+    elif warning:
+        warning = clean_text("content_warning", warning, problems)
+        if warning:
+            options["content_warning"] = warning
+    return options
+
+
+def content_warning(rules: NetworkRules, options: Options) -> Reservation | None:
+    """The server counts the content warning and the text together, against one limit."""
+    warning = options.get("content_warning")
+    return Reservation("the content warning", rules.measure(warning)) if warning else None
+
+
+def visibility_and_warning(options: Options) -> dict[str, Any]:
+    """The brand's choices travel with each part, as previewed: the publisher sends them."""
+    payload: dict[str, Any] = {"visibility": options.get("visibility", DEFAULT_VISIBILITY)}
+    if options.get("content_warning"):
+        payload["content_warning"] = options["content_warning"]
+    return payload
+
+
+def on_server(rules: NetworkRules, limits: ServerLimits) -> NetworkRules:
+    """Every number the server gives (`/api/v2/instance`) replaces the default; what a URL
+    counts changes the counting itself."""
+
+    def given(value: int | None, default: int) -> int:
+        return default if value is None else value
+
+    images = rules.images
+    return replace(
+        rules,
+        limit=given(limits.limit, rules.limit),
+        measure=rules.measure if limits.url_length is None else StatusLength(limits.url_length),
+        images=replace(images, max_images=given(limits.max_images, images.max_images),
+                       alt_limit=given(limits.alt_limit, images.alt_limit),
+                       max_bytes=given(limits.image_bytes, images.max_bytes)),
+    )
+
+
+# Defaults when the server is not asked (../shared/PLATFORMS.md, "Mastodon"): 500 characters,
+# 23 per URL, 4 images of 16 MB, alt text 1500.
+RULES = NetworkRules(
+    name="mastodon",
+    display="Mastodon",
+    limit=MASTODON_DEFAULT_LIMIT,
+    unit="characters",
+    measure=StatusLength(),
+    thread=True,
+    max_hashtags=4,
+    images=ImageRules(size=(1600, 900), max_bytes=16 * 1_000_000, max_images=4, alt_limit=1500),
+    brand_section=BrandSection(frozenset({"visibility", "content_warning"}), parse_options),
+    reserve=content_warning,
+    part_payload=visibility_and_warning,
+    server=on_server,
+)

@@ -23,7 +23,7 @@ from content.images.render import Media, look_for
 from scheduler.config import ASSETS, load_brand
 from scheduler.images import font_library
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_POST = ROOT / "examples" / "glutamate.md"
 
 
@@ -199,7 +199,7 @@ def exact_worst_contrast(region: Image.Image, text: tuple[int, int, int]) -> flo
 
 
 if __name__ == "__main__":
-    target = Path(__file__).resolve().parent.parent / "examples" / "brain-scans.jpg"
+    target = Path(__file__).resolve().parents[2] / "examples" / "brain-scans.jpg"
     # Drawn at 2000 px and enlarged so a 4:5 crop still covers Instagram's 1080 x 1350.
     scene = lab_scene().resize((2400, 1600), Image.Resampling.LANCZOS)
     target.write_bytes(jpeg_with_metadata(scene, orientation=6, quality=82))

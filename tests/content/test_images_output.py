@@ -26,7 +26,7 @@ from content.images.encode import GOOD_QUALITY, encode, jpeg, png
 from content.images.errors import ImageError
 from content.images.plan import plan_images
 from content.images.render import Media, render_image
-from content.platforms import PLATFORM_NAMES, PLATFORMS, rules_for
+from content.networks import NETWORK_NAMES, NETWORKS, rules_for
 from content.post import Image as PostImage
 from scheduler.cli import main
 from scheduler.config import PROJECT_ROOT, load_post
@@ -43,22 +43,22 @@ def sample(photos: bool = True):  # type: ignore[no-untyped-def]
     return post if photos else replace(post, images=())
 
 
-@pytest.mark.parametrize("network", PLATFORM_NAMES)
+@pytest.mark.parametrize("network", NETWORK_NAMES)
 def test_every_network_gets_its_size_format_and_budget(network: str) -> None:
     rules = rules_for(network)
-    assert rules.image_size == EXPECTED_SIZES[network]
+    assert rules.images.size == EXPECTED_SIZES[network]
     if network in BUDGETS:
-        assert rules.image_bytes == BUDGETS[network]
+        assert rules.images.max_bytes == BUDGETS[network]
     media = Media(fonts(), {"brain-scans.jpg": (SAMPLE_POST.parent / "brain-scans.jpg")
                             .read_bytes()})
     for post in (sample(True), sample(False)):
         for ref in plan_images(post, brand(), rules):
             image = render_image(ref, rules, brand(), media)
-            assert (image.width, image.height) == rules.image_size
-            assert len(image.data) <= rules.image_bytes
-            assert image.format in rules.image_formats
+            assert (image.width, image.height) == rules.images.size
+            assert len(image.data) <= rules.images.max_bytes
+            assert image.format in rules.images.formats
             decoded = Image.open(io.BytesIO(image.data))
-            assert decoded.size == rules.image_size and decoded.format == image.format
+            assert decoded.size == rules.images.size and decoded.format == image.format
             assert decoded.mode == "RGB"
             if network == "instagram":
                 assert image.format == "JPEG"
@@ -92,7 +92,7 @@ def test_png_or_jpeg_whichever_is_smaller() -> None:
 
 def test_the_image_plan_per_network() -> None:
     with_photo, without = sample(True), sample(False)
-    for network in PLATFORM_NAMES:
+    for network in NETWORK_NAMES:
         rules = rules_for(network)
         (photo,) = plan_images(with_photo, brand(), rules)
         assert photo.kind == "photo" and photo.photo == "brain-scans.jpg"
@@ -110,7 +110,7 @@ def test_the_image_plan_per_network() -> None:
 
 def test_instagram_always_gets_an_image() -> None:
     bare = replace(sample(False), title=None, quote=None)
-    assert PLATFORMS["instagram"].image_required
+    assert NETWORKS["instagram"].images.required
     assert len(plan_images(bare, brand(), rules_for("instagram"))) == 1
 
 
@@ -122,7 +122,8 @@ def test_alt_text_carries_the_quote_and_who_said_it_within_the_limit() -> None:
     (cover,) = plan_images(post, brand(), rules_for("x"))
     assert "Glutamate" in cover.alt and brand().author in cover.alt
     long_quote = replace(post, quote="word " * 400)
-    tight = replace(rules_for("linkedin"), alt_limit=120)
+    linkedin = rules_for("linkedin")
+    tight = replace(linkedin, images=replace(linkedin.images, alt_limit=120))
     (short,) = plan_images(long_quote, brand(), tight)
     assert len(short.alt) <= 120 and brand().author in short.alt and "…" in short.alt
 
@@ -155,7 +156,7 @@ def test_preview_writes_every_image_with_its_alt_text(
     assert main(["preview", str(SAMPLE_POST), "--images", str(out), "--json"]) == 0
     deliveries = json.loads(capsys.readouterr().out)
     listed = [image for d in deliveries for image in d["images"]]
-    assert {image["network"] for image in listed} == set(PLATFORM_NAMES)
+    assert {image["network"] for image in listed} == set(NETWORK_NAMES)
     for image in listed:
         path = Path(image["path"])
         assert path.name == f"{image['network']}-1-1.jpg"

@@ -1,4 +1,4 @@
-"""LinkedIn's "little text" markup for a post's commentary: escaping, hashtags, and its length.
+"""LinkedIn: one post of 3000 characters, written in "little text" markup (escaping, hashtags).
 
 The Posts API reads `commentary` as little text, where `\\ | { } @ [ ] ( ) < > # * _ ~` are
 markup. An unescaped one does not fail the request: LinkedIn publishes the post cut off at
@@ -9,6 +9,8 @@ with the hashtag template `{hashtag|\\#|word}`.
 from __future__ import annotations
 
 import regex
+
+from content.networks.base import ImageRules, NetworkRules
 
 # Documented at 3000 characters by third parties only; a configurable default, not a fact.
 LINKEDIN_LIMIT = 3000
@@ -51,3 +53,25 @@ def linkedin_length(commentary: str) -> int:
     """
     escaped = escape_little_text(commentary)
     return len(escaped) + sum(1 for char in escaped if ord(char) > 0xFFFF)
+
+
+def utf16_units(text: str) -> int:
+    """The length of text already escaped: LinkedIn does not say what it counts, and UTF-16
+    units can only over-estimate."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+# Images: JPG, GIF or PNG, up to 20 in a multi-image post (../shared/PLATFORMS.md); the 9
+# images and the 5 MB budget are Crier's own cautious defaults. A member's handle is her name.
+RULES = NetworkRules(
+    name="linkedin",
+    display="LinkedIn",
+    limit=LINKEDIN_LIMIT,
+    unit="characters",
+    measure=utf16_units,  # of the escaped commentary: conservative
+    thread=False,
+    max_hashtags=5,
+    escape=escape_little_text,
+    render_hashtag=hashtag,
+    images=ImageRules(size=(1200, 627), max_bytes=5 * 1_000_000, max_images=9, alt_limit=1000),
+)

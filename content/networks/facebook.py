@@ -1,0 +1,28 @@
+"""Facebook Page: one post of about 63,206 characters, up to 10 photos of 4 MB.
+
+Both numbers are unverified (../shared/PLATFORMS.md, "Facebook Page"): the length is a
+community figure, and the 4 MB budget is the smaller of Meta's "under 10 MB" and a peer's
+error 1366046 "smaller than 4 MB". A Page's handle is the author's name.
+"""
+
+from __future__ import annotations
+
+from content.networks.base import ImageRules, NetworkRules
+
+MB = 1_000_000
+
+
+def code_points(text: str) -> int:
+    return len(text)
+
+
+RULES = NetworkRules(
+    name="facebook",
+    display="Facebook",
+    limit=63206,
+    unit="characters",
+    measure=code_points,
+    thread=False,
+    max_hashtags=3,
+    images=ImageRules(size=(1200, 630), max_bytes=4 * MB, max_images=10, alt_limit=1000),
+)
