@@ -24,7 +24,8 @@ def _brand(monkeypatch: pytest.MonkeyPatch) -> None:
 def run(args: list[str], capsys: pytest.CaptureFixture[str], stdin: str = "",
         monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
     if monkeypatch is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(
+            stdin.encode("utf-8", "surrogatepass")), encoding="utf-8"))
     code = main(args)
     out, err = capsys.readouterr()
     return code, out, err
