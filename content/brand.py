@@ -27,7 +27,7 @@ _SECTIONS = {
     "colours": {"background", "background_end", "text", "accent"},
     "fonts": {"quote", "text"},
     "logo": {"path"},
-    "schedule": {"max_lateness_minutes", "platforms"},
+    "schedule": {"max_lateness_minutes", "platforms", "max_parts"},
     "images": {"sizes", "background"},
     # A network's own section, named after it, is declared and read by that network's module.
     **{name: set(rules.brand_section.keys)
@@ -62,6 +62,7 @@ class Brand:
     background_image: str | None = None
     image_sizes: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     max_lateness_minutes: int = 120
+    max_parts: int = 25  # a thread longer than this is refused: nobody reads part 60 of 119
     platforms: tuple[str, ...] = NETWORK_NAMES
     # Per network, what the author set in its own section, as its module read it.
     network_options: Mapping[str, Options] = field(default_factory=dict)
@@ -137,6 +138,10 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         lateness = 120
     platforms = _platforms(data.get("schedule", {}).get("platforms", list(NETWORK_NAMES)),
                            problems)
+    max_parts = data.get("schedule", {}).get("max_parts", 25)
+    if not isinstance(max_parts, int) or isinstance(max_parts, bool) or max_parts < 1:
+        problems.append(("schedule.max_parts", "must be a whole number >= 1"))
+        max_parts = 25
     hashtags = data.get("hashtags", {}).get("default", [])
     if not isinstance(hashtags, list) or not all(isinstance(t, str) for t in hashtags):
         problems.append(("hashtags.default", "must be a list of words"))
@@ -167,6 +172,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         background_image=data.get("images", {}).get("background"),
         image_sizes=sizes,
         max_lateness_minutes=lateness,
+        max_parts=max_parts,
         platforms=platforms,
         network_options=network_options,
     )

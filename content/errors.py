@@ -25,6 +25,19 @@ class UnknownPlatform(CrierError):
     """A network name Crier does not know."""
 
 
+class TooManyParts(CrierError):
+    """A thread would be longer than the brand allows; says about how long, and the ways out."""
+
+    def __init__(self, platform: str, parts: int, cap: int) -> None:
+        self.platform = platform
+        self.parts = parts
+        super().__init__(
+            f"{platform}: this post would be a thread of about {parts} parts, more than the "
+            f"{cap} the brand allows (schedule.max_parts); shorten it, post a teaser that links "
+            "to the whole piece, leave this network out (--platforms), or raise "
+            "schedule.max_parts in the brand file")
+
+
 class DoesNotFit(CrierError):
     """The post cannot be made to fit a network; says which, by how much, and what to shorten."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from content.brand import Brand
 from content.delivery import Delivery, Part
-from content.errors import DoesNotFit
+from content.errors import DoesNotFit, TooManyParts
 from content.networks import NetworkRules
 from content.post import Post
 
@@ -193,8 +193,16 @@ class _Formatter:
             j = self.cut(i, middle)
             parts.append((self.body(i, j), middle))
             i = j
+            if len(parts) >= self.brand.max_parts:  # stop early: a 2 MB post is 11,000 parts
+                raise self.too_many(parts, i)
         # Only reached when the body ended exactly at a cut: the link and closing follow alone.
         return parts + self.closing_apart("", None, link, closing, number), short
+
+    def too_many(self, parts: list[tuple[str, Extras]], consumed: int) -> TooManyParts:
+        """The refusal, with the thread's length estimated from the share of text used."""
+        used = self.pieces[consumed - 1].end - self.pieces[0].start
+        estimate = max(len(parts) + 1, round(len(self.text) / max(used, 1) * len(parts)) + 1)
+        return TooManyParts(self.rules.display, estimate, self.brand.max_parts)
 
     def closing_apart(
         self, rest: str, tags: str | None, link: str | None, closing: str, number: str | None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 from content.brand import Brand, parse_brand
 from content.compose import compose_all
 from content.delivery import Delivery
-from content.errors import DoesNotFit
+from content.errors import DoesNotFit, TooManyParts
 from content.formatting import format_text, pieces_of
 from content.networks import NETWORK_NAMES, NETWORKS, rules_for
 from content.networks.linkedin import escape_little_text
@@ -24,7 +26,9 @@ full = "Disclaimer: for education only. No medical advice given (really)."
 short = "Not medical advice."
 [call_to_action]
 default = "Like, share & follow for more!"
-""")
+[schedule]
+max_parts = 1000
+""")  # the cap on parts is a property of its own (below), not of every text
 
 
 def closing_texts(brand: Brand, platform: str, delivery: Delivery) -> tuple[str, str]:
@@ -281,3 +285,11 @@ def test_properties_for_every_network(
     first = format_text(post, BRAND, NETWORKS[platform])
     check_delivery(post, BRAND, first)
     assert format_text(post, BRAND, NETWORKS[platform]) == first  # deterministic
+    # Under a cap, a thread longer than it is refused, and one within it is the same thread.
+    cap = 3
+    try:
+        capped = format_text(post, replace(BRAND, max_parts=cap), NETWORKS[platform])
+    except TooManyParts as exc:
+        assert len(first.parts) > cap and exc.parts > cap
+    else:
+        assert capped == first and len(first.parts) <= cap
