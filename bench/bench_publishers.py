@@ -184,7 +184,7 @@ def main() -> int:
     from fakes.pds import PdsUnavailable, missing_tools, running_pds
     from fakes.x_server import XServer
 
-    from scheduler.publishers.bluesky import BlueskyPublisher
+    from scheduler.publishers.bluesky.publisher import BlueskyPublisher
     from scheduler.publishers.mastodon import MastodonPublisher
     from scheduler.publishers.x import XPublisher
 

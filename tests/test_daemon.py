@@ -14,7 +14,7 @@ import pytest
 from support import Clock
 
 from scheduler.daemon import Daemon, DaemonConfig
-from scheduler.publishers import PUBLISHERS, Registry
+from scheduler.publishers import DECLARATIONS, Registry
 from scheduler.publishers.base import (
     AccountStatus,
     Found,
@@ -23,12 +23,14 @@ from scheduler.publishers.base import (
     OutgoingPart,
     Permanent,
     Publisher,
+    PublisherSpec,
     RateLimited,
     Sent,
     Transient,
     UnknownOutcome,
 )
 from scheduler.publishers.outbox import OutboxPublisher, read_sent_log
+from scheduler.settings import Settings
 from scheduler.store import Store
 from scheduler.store import queue as q
 from scheduler.store.claim import reap
@@ -71,7 +73,7 @@ def step(daemon: Daemon, now: datetime) -> list[str]:
 
 
 def scripted_daemon(store: Store, publisher: Scripted, clock: Callable[[], datetime]) -> Daemon:
-    return Daemon(store, Registry(env={}, overrides={"scripted": publisher}),
+    return Daemon(store, Registry(Settings(), overrides={"scripted": publisher}),
                   DaemonConfig(workers=2, owner="test"), clock=clock, rng=random.Random(3))
 
 
@@ -83,7 +85,7 @@ def test_until_idle_publishes_everything_once_through_the_outbox(
              for i in range(3) for p, n in (("x", 3), ("bluesky", 2), ("linkedin", 1))]
     q.queue_posts(sqlite_store, posts, now)
     outbox = OutboxPublisher(tmp_path / "outbox")
-    daemon = Daemon(sqlite_store, Registry(env={}, overrides={"outbox": outbox}),
+    daemon = Daemon(sqlite_store, Registry(Settings(), overrides={"outbox": outbox}),
                     DaemonConfig(workers=3, poll=0.05, until_idle=True))
     summary = daemon.run(install_signals=False)
     assert summary.count("published") == 9
@@ -136,12 +138,12 @@ def test_permanent_error_fails_with_the_networks_words(
 def test_a_publisher_that_cannot_start_fails_the_delivery_at_once(
     sqlite_store: Store, clock: Clock, make_post: MakePost, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(env: object) -> Publisher:
+    def broken(settings: Settings) -> Publisher:
         raise Permanent("MASTODON_BASE_URL must start with https://, got m.example")
 
     q.queue_posts(sqlite_store, [make_post(clock(), parts=2, publisher="broken")], clock())
-    monkeypatch.setitem(PUBLISHERS, "broken", broken)
-    daemon = Daemon(sqlite_store, Registry(env={}), DaemonConfig(workers=1, owner="test"),
+    monkeypatch.setitem(DECLARATIONS, "broken", PublisherSpec("broken", (), None, (), broken))
+    daemon = Daemon(sqlite_store, Registry(Settings()), DaemonConfig(workers=1, owner="test"),
                     clock=clock, rng=random.Random(3))
     assert step(daemon, clock()) == ["failed"]
     row = q.list_deliveries(sqlite_store)[0]
@@ -180,7 +182,7 @@ def test_an_exception_from_a_publisher_bug_is_treated_as_unknown(
 def crash_mid_thread(store: Store, outbox: OutboxPublisher, now: datetime) -> int:
     """A daemon claims a 3-part thread, sends part 1 (recorded) and part 2 (not recorded:
     killed while the answer was on its way), then dies."""
-    daemon = Daemon(store, Registry(env={}, overrides={"outbox": outbox}),
+    daemon = Daemon(store, Registry(Settings(), overrides={"outbox": outbox}),
                     DaemonConfig(owner="doomed"), clock=lambda: now)
     from scheduler.store import attempts as inflight
     from scheduler.store.claim import claim_due
@@ -204,7 +206,7 @@ def test_after_a_crash_the_next_daemon_reconciles_or_the_control_duplicates(
     delivery_id = crash_mid_thread(sqlite_store, outbox, now)
     later = now + timedelta(seconds=31)
     assert reap(sqlite_store, later) == [delivery_id]
-    survivor = Daemon(sqlite_store, Registry(env={}, overrides={"outbox": outbox}),
+    survivor = Daemon(sqlite_store, Registry(Settings(), overrides={"outbox": outbox}),
                       DaemonConfig(reconcile=reconcile, owner="survivor"), clock=lambda: later)
     assert step(survivor, later) == ["published"]
     parts = [e["part"] for e in read_sent_log(outbox.sent_log("x"))]
@@ -225,7 +227,7 @@ def test_restart_after_an_outage_publishes_or_misses_each_by_the_policy(
                      source=f"old{i}.md") for i in range(60)]
     sqlite_store.write(lambda conn: q.insert_posts(conn, recent + old, now))
     outbox = OutboxPublisher(tmp_path / "outbox")
-    summary = Daemon(sqlite_store, Registry(env={}, overrides={"outbox": outbox}),
+    summary = Daemon(sqlite_store, Registry(Settings(), overrides={"outbox": outbox}),
                      DaemonConfig(workers=4, poll=0.05, until_idle=True)).run(
                          install_signals=False)
     assert q.counts(sqlite_store) == {"published": 40, "missed": 60}
@@ -251,7 +253,7 @@ def test_stop_finishes_the_delivery_in_flight(sqlite_store: Store, make_post: Ma
                                  make_post(now, parts=1, publisher="scripted", source="b.md")],
                   now)
     slow = Slow()
-    daemon = Daemon(sqlite_store, Registry(env={}, overrides={"scripted": slow}),
+    daemon = Daemon(sqlite_store, Registry(Settings(), overrides={"scripted": slow}),
                     DaemonConfig(workers=1, poll=0.05))
     runner = threading.Thread(target=daemon.run, kwargs={"install_signals": False})
     runner.start()

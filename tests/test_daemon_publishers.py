@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.publishers import NotConfigured, Registry, route
-from scheduler.publishers.base import Found, OutgoingDelivery, OutgoingImage, OutgoingPart
+from scheduler.publishers import DECLARATIONS, NotConfigured, Registry, route
+from scheduler.publishers.base import (
+    Found,
+    OutgoingDelivery,
+    OutgoingImage,
+    OutgoingPart,
+    PublisherSpec,
+)
 from scheduler.publishers.outbox import OutboxPublisher, read_sent_log
+from scheduler.settings import Settings
 
 
 def delivery(store_id: str = "a" * 32, delivery_id: int = 7, parts: int = 2) -> OutgoingDelivery:
@@ -23,26 +30,29 @@ def delivery(store_id: str = "a" * 32, delivery_id: int = 7, parts: int = 2) -> 
 
 
 def test_route_outbox_when_unconfigured_real_when_configured_error_when_live() -> None:
-    unconfigured = route("x", {})
+    unconfigured = route("x", Settings())
     assert unconfigured.publisher == "outbox" and unconfigured.account == "outbox:x"
     assert "X_API_KEY, X_API_SECRET" in (unconfigured.note or "")
     # Configured, but no Threads publisher registered: still the outbox, and it says why.
-    threads = {"THREADS_USER_ID": "1", "THREADS_ACCESS_TOKEN": "t"}
+    threads = Settings.from_env({"THREADS_USER_ID": "1", "THREADS_ACCESS_TOKEN": "t"})
     assert "no Threads publisher yet" in (route("threads", threads).note or "")
     with pytest.raises(NotConfigured, match="no Threads publisher"):
         route("threads", threads, live=True)
     with pytest.raises(NotConfigured, match="X_ACCESS_TOKEN_SECRET") as err:
-        route("x", {"X_API_KEY": "hunter2"}, live=True)
+        route("x", Settings.from_env({"X_API_KEY": "hunter2"}), live=True)
     assert "hunter2" not in str(err.value)
 
 
 def test_a_registered_publisher_is_used_when_its_account_is_configured(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from scheduler import publishers
-
-    monkeypatch.setitem(publishers.PUBLISHERS, "threads", OutboxPublisher.from_env)
-    env = {"THREADS_USER_ID": "1789", "THREADS_ACCESS_TOKEN": "tok"}
+    spec = PublisherSpec("threads", ("THREADS_USER_ID", "THREADS_ACCESS_TOKEN"),
+                         "THREADS_USER_ID", ("THREADS_ACCESS_TOKEN",),
+                         OutboxPublisher.from_settings)
+    monkeypatch.setitem(DECLARATIONS, "threads", spec)
+    env = Settings.from_env({"THREADS_USER_ID": "1789", "THREADS_ACCESS_TOKEN": "tok"})
+    with pytest.raises(NotConfigured, match="THREADS_ACCESS_TOKEN"):
+        route("threads", Settings.from_env({"THREADS_USER_ID": "1789"}), live=True)
     chosen = route("threads", env, live=True)
     assert chosen.publisher == "threads" and chosen.note is None
     assert chosen.account == "threads:1789"  # names the account, no secret
@@ -50,7 +60,7 @@ def test_a_registered_publisher_is_used_when_its_account_is_configured(
 
 
 def test_registry_builds_each_publisher_once(tmp_path: Path) -> None:
-    registry = Registry(env={"CRIER_OUTBOX_DIR": str(tmp_path)})
+    registry = Registry(Settings.from_env({"CRIER_OUTBOX_DIR": str(tmp_path)}))
     assert registry.get("outbox") is registry.get("outbox")
     with pytest.raises(NotConfigured):
         registry.get("myspace")
@@ -91,8 +101,8 @@ def test_outbox_delay_is_split_around_the_send(tmp_path: Path) -> None:
     d = delivery()
     outbox.publish_part(d, d.parts[0], None)
     assert waits == [0.15, 0.15]
-    assert OutboxPublisher.from_env({"CRIER_OUTBOX_DIR": str(tmp_path),
-                                     "CRIER_OUTBOX_DELAY_MS": "40"}).delay == 0.04
+    assert OutboxPublisher.from_settings(Settings.from_env(
+        {"CRIER_OUTBOX_DIR": str(tmp_path), "CRIER_OUTBOX_DELAY_MS": "40"})).delay == 0.04
 
 
 def test_concurrent_appends_keep_every_line_whole(tmp_path: Path) -> None:

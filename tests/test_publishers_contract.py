@@ -53,15 +53,18 @@ from scheduler.publishers.base import (
     Transient,
     UnknownOutcome,
 )
-from scheduler.publishers.bluesky import BlueskyPublisher, fetch_link_card, record_key
+from scheduler.publishers.bluesky.cards import fetch_link_card
+from scheduler.publishers.bluesky.publisher import BlueskyPublisher
+from scheduler.publishers.bluesky.records import record_key
 from scheduler.publishers.mastodon import (
     MastodonPublisher,
     clear_instance_cache,
     idempotency_key,
-    instance_rules,
+    instance_limits,
 )
 from scheduler.publishers.outbox import OutboxPublisher, read_sent_log
 from scheduler.publishers.x import RewriteAdapter, XPublisher
+from scheduler.settings import Settings
 from scheduler.store import Store
 from scheduler.store import queue as q
 from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost, insert_posts
@@ -278,7 +281,7 @@ def make_x(stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: Path) -
             return [ServerPost(t.id, t.text, t.reply_to,
                                tuple(m.alt_text or "" for m in t.media)) for t in server.tweets]
 
-    return Net("x", XPublisher.from_env(env), server, "/2/tweets", posts,
+    return Net("x", XPublisher.from_settings(Settings.from_env(env)), server, "/2/tweets", posts,
                "Your Tweet text is too long", env, "x", {"server": server})
 
 
@@ -293,7 +296,8 @@ def make_mastodon(stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: 
                                tuple(m.description or "" for m in s.media))
                     for s in server.statuses]
 
-    return Net("mastodon", MastodonPublisher.from_env(env), server, "/api/v1/statuses", posts,
+    publisher = MastodonPublisher.from_settings(Settings.from_env(env))
+    return Net("mastodon", publisher, server, "/api/v1/statuses", posts,
                "Text character limit of 500 exceeded", env, f"mastodon:{server.base_url}",
                {"server": server})
 
@@ -305,7 +309,8 @@ def make_bluesky(stack: contextlib.ExitStack, pds: PdsInfo, tmp_path: Path) -> N
     env = {"BLUESKY_HANDLE": handle, "BLUESKY_APP_PASSWORD": "contract-app-password",
            "BLUESKY_SERVICE": proxy.base_url, "CRIER_HTTP_TIMEOUT": TIMEOUT,
            "CRIER_DATA_DIR": str(tmp_path / "data")}
-    publisher = BlueskyPublisher.from_env(env, card_fetcher=offline_card_fetcher(page))
+    publisher = BlueskyPublisher.from_settings(Settings.from_env(env),
+                                               card_fetcher=offline_card_fetcher(page))
 
     def posts() -> list[ServerPost]:
         records = requests.get(
@@ -590,8 +595,8 @@ def test_mastodon_every_status_carries_its_key(net_factory: Callable[[str], Net]
 
 def test_mastodon_visibility_and_content_warning(fake_clock: FakeClock, tmp_path: Path) -> None:
     with MastodonServer(clock=fake_clock) as server:
-        publisher = MastodonPublisher.from_env({
-            "MASTODON_BASE_URL": server.base_url, "MASTODON_ACCESS_TOKEN": server.account.token})
+        publisher = MastodonPublisher.from_settings(Settings.from_env({
+            "MASTODON_BASE_URL": server.base_url, "MASTODON_ACCESS_TOKEN": server.account.token}))
         payload = {"visibility": "unlisted", "content_warning": "medicine"}
         delivery = OutgoingDelivery(1, "mastodon", "m", (OutgoingPart(0, "hello", (), payload),),
                                     "s", "a")
@@ -599,38 +604,48 @@ def test_mastodon_visibility_and_content_warning(fake_clock: FakeClock, tmp_path
         (status,) = server.statuses
         assert (status.visibility, status.spoiler_text) == ("unlisted", "medicine")
     with pytest.raises(Permanent):
-        MastodonPublisher.from_env({"MASTODON_BASE_URL": "m.example",
-                                    "MASTODON_ACCESS_TOKEN": "t"})
+        MastodonPublisher.from_settings(Settings.from_env({"MASTODON_BASE_URL": "m.example",
+                                                           "MASTODON_ACCESS_TOKEN": "t"}))
 
 
-def test_mastodon_instance_rules_are_read_and_cached(fake_clock: FakeClock,
-                                                     tmp_path: Path) -> None:
+def test_mastodon_instance_limits_are_read_and_cached(fake_clock: FakeClock,
+                                                      tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from content.platforms import rules_for
+    from scheduler.publishers import server_limits
+
     clear_instance_cache()
     with MastodonServer(clock=fake_clock, max_characters=1000, max_media_attachments=6,
                         description_limit=1000) as server:
-        env = {"MASTODON_BASE_URL": server.base_url, "CRIER_DATA_DIR": str(tmp_path)}
-        rules = instance_rules(env, now=START)
-        assert (rules.limit, rules.url_length, rules.max_images, rules.alt_limit) == (
-            1000, 23, 6, 1000)
+        env = Settings.from_env({"MASTODON_BASE_URL": server.base_url,
+                                 "CRIER_DATA_DIR": str(tmp_path)})
+        limits = instance_limits(env, now=START)
+        assert {k: limits[k] for k in ("limit", "url_length", "max_images", "alt_limit")} == {
+            "limit": 1000, "url_length": 23, "max_images": 6, "alt_limit": 1000}
+        rules = replace(rules_for("mastodon"), **limits)
         assert rules.fits("é" * 1000) and not rules.fits("é" * 1001)
-        assert instance_rules(env, now=START + timedelta(hours=1)) == rules
+        assert instance_limits(env, now=START + timedelta(hours=1)) == limits
         assert len(server.requests_to("GET", "/api/v2/instance")) == 1  # from memory
         clear_instance_cache()
-        assert instance_rules(env, now=START + timedelta(hours=2)) == rules
+        assert instance_limits(env, now=START + timedelta(hours=2)) == limits
         assert len(server.requests_to("GET", "/api/v2/instance")) == 1  # from the file
         (cached,) = tmp_path.glob("mastodon-instance-*.json")
         assert json.loads(cached.read_text())["base_url"] == server.base_url
         clear_instance_cache()
-        instance_rules(env, now=START + timedelta(hours=25))  # too old: asked again
+        instance_limits(env, now=START + timedelta(hours=25))  # too old: asked again
         assert len(server.requests_to("GET", "/api/v2/instance")) == 2
+        assert server_limits("mastodon", env) == limits  # the declaration's server_limits
         with server.refusing():
             clear_instance_cache()
             # The server is down: the last answer, however old, beats a guess.
-            assert instance_rules(env, now=START + timedelta(days=30)).limit == 1000
-    assert instance_rules({}, now=START).limit == 500
-    gone = {"MASTODON_BASE_URL": server.base_url, "CRIER_DATA_DIR": str(tmp_path / "none")}
+            assert instance_limits(env, now=START + timedelta(days=30))["limit"] == 1000
+    assert instance_limits(Settings(), now=START) == {}  # no server: the network's rules
+    gone = Settings.from_env({"MASTODON_BASE_URL": server.base_url,
+                              "CRIER_DATA_DIR": str(tmp_path / "none")})
     clear_instance_cache()
-    assert instance_rules(gone, now=START).limit == 500  # nothing known: Mastodon's default
+    assert instance_limits(gone, now=START) == {}  # nothing known: Mastodon's defaults
+    assert server_limits("x", env) == {}  # X's limits are the same everywhere
 
 
 def test_queueing_formats_for_the_servers_limit_less_the_content_warning(
@@ -692,7 +707,7 @@ def test_bluesky_one_login_kept_in_a_private_file_and_renewed(
     assert "contract-app-password" not in session_file.read_text()
 
     # Another process (a new publisher) uses the kept session: no second login.
-    later = BlueskyPublisher.from_env(bsky.env)
+    later = BlueskyPublisher.from_settings(Settings.from_env(bsky.env))
     assert later.check_account().ok
     assert len(proxy.requests_to("POST", "/xrpc/com.atproto.server.createSession")) == 1
 
@@ -710,7 +725,7 @@ def test_bluesky_one_login_kept_in_a_private_file_and_renewed(
     stored["access_jwt"] = stored["access_jwt"][:-4] + "AAAA"
     stored["refresh_jwt"] = stored["refresh_jwt"][:-4] + "AAAA"
     session_file.write_text(json.dumps(stored))
-    broken = BlueskyPublisher.from_env(bsky.env)
+    broken = BlueskyPublisher.from_settings(Settings.from_env(bsky.env))
     assert broken.check_account().ok
     assert len(proxy.requests_to("POST", "/xrpc/com.atproto.server.createSession")) == 2
 
@@ -782,7 +797,8 @@ class Run:
     clock: Clock
 
     def publish(self) -> list[str]:
-        daemon = Daemon(self.store, Registry(env={}, overrides={self.net.name: self.net.publisher}),
+        registry = Registry(Settings(), overrides={self.net.name: self.net.publisher})
+        daemon = Daemon(self.store, registry,
                         DaemonConfig(workers=1, owner="contract"), clock=self.clock)
         return [future.result(timeout=30) for future in daemon.claim(self.clock())]
 

@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from content.platforms import PLATFORM_NAMES, rules_for
-from scheduler.publishers import CREDENTIALS, PUBLISHERS
+from scheduler.publishers import DECLARATIONS, accounts, secret_values
 from scheduler.publishers.http import Redactor
-from scheduler.publishers.outbox import outbox_dir
+from scheduler.settings import Settings
 
 Sub = argparse._SubParsersAction  # noqa: SLF001 - argparse has no public name for it
 
@@ -45,22 +45,22 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
 def check_accounts(env: dict[str, str], platforms: list[str] | None = None) -> list[AccountCheck]:
     """Check every network (or `platforms`): the library entry point behind the command."""
     names = [rules_for(p).name for p in platforms] if platforms else list(PLATFORM_NAMES)
-    secrets = Redactor(value for network in CREDENTIALS.values() for name in network
-                       if (value := env.get(name)))
+    settings = Settings.from_env(env)
+    secrets = Redactor(secret_values(settings))
     checks = []
-    for name in names:
-        missing = tuple(v for v in CREDENTIALS[name] if not env.get(v, "").strip())
-        factory = PUBLISHERS.get(name)
+    for account in accounts(settings, names):
+        name, missing = account.network, account.missing
         if missing:
-            detail = f"goes to the outbox ({outbox_dir(env) / name}); set {', '.join(missing)}"
+            detail = (f"goes to the outbox ({settings.outbox_dir / name}); "
+                      f"set {', '.join(missing)}")
             checks.append(AccountCheck(name, "outbox", missing, None, detail))
-        elif factory is None:
+        elif not account.live:
             checks.append(AccountCheck(name, "outbox", (), None,
-                                       "account set, but this Crier has no publisher for it yet; "
+                                       "this Crier has no publisher for it yet; "
                                        "it goes to the outbox"))
         else:
             try:
-                status = factory(env).check_account()
+                status = DECLARATIONS[name].factory(settings).check_account()
                 ok, detail = status.ok, status.detail
             except Exception as exc:  # a bad setting: report it, keep checking the others
                 ok, detail = False, f"{type(exc).__name__}: {exc}"

@@ -17,8 +17,9 @@ from content.platforms import PLATFORM_NAMES
 from scheduler.cli.queue import Sub, table
 from scheduler.config import PROJECT_ROOT, load_brand
 from scheduler.daemon import Daemon, DaemonConfig
-from scheduler.publishers import CREDENTIALS, Registry
+from scheduler.publishers import Registry, account_variables
 from scheduler.publishers.outbox import SENT_LOG, read_sent_log
+from scheduler.settings import Settings
 from scheduler.store import Store
 from scheduler.store import queue as q
 from scheduler.store.engine import sqlite_url
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     _reset(folder)
     outbox = folder / "outbox"
     env = {k: v for k, v in os.environ.items()
-           if k not in {name for names in CREDENTIALS.values() for name in names}
+           if k not in account_variables()
            and not k.startswith("CRIER_")}
     env["CRIER_OUTBOX_DIR"] = str(outbox)
     store = Store.open(sqlite_url(folder / "crier.db"), env=env)
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_post(SAMPLE, brand, When("now"), now=now, platforms=PLATFORM_NAMES, env=env)
     q.queue_posts(store, [plan.post], now)
     print("Running the daemon until idle ...")
-    Daemon(store, Registry(env=env), DaemonConfig(until_idle=True, poll=0.2)).run()
+    Daemon(store, Registry(Settings.from_env(env)), DaemonConfig(until_idle=True, poll=0.2)).run()
     rows = q.list_deliveries(store)
     body = []
     for row in rows:

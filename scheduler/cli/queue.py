@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -14,6 +15,7 @@ from content.errors import CrierError
 from scheduler import timing
 from scheduler.config import load_brand
 from scheduler.publishers import live_requested
+from scheduler.settings import Settings
 from scheduler.states import Status
 from scheduler.store import Store
 from scheduler.store import queue as q
@@ -113,7 +115,7 @@ def slot_finder(store: Store | Callable[[], Store], now: datetime) -> Any:
 def run_add(args: argparse.Namespace) -> int:
     brand = load_brand()
     now = utc_now()
-    live = args.live or live_requested()
+    live = args.live or live_requested(Settings.from_env(os.environ))
     platforms = [p.strip() for p in (args.platforms or "").split(",") if p.strip()]
     taken: dict[str, set[datetime]] = {}
     opened: list[Store] = []

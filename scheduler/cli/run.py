@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import timedelta
 
 from scheduler.cli.queue import Sub
 from scheduler.daemon import Daemon, DaemonConfig, RunSummary
 from scheduler.publishers import Registry
+from scheduler.settings import Settings
 from scheduler.store import Store
 from scheduler.store import queue as q
 from scheduler.store.intake import QueueError
@@ -35,13 +37,14 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = DaemonConfig.from_env(
-            until_idle=args.until_idle, workers=args.workers, poll=args.poll,
+        settings = Settings.from_env(os.environ)
+        config = DaemonConfig.from_settings(
+            settings, until_idle=args.until_idle, workers=args.workers, poll=args.poll,
             lease=timedelta(seconds=args.lease) if args.lease else None)
     except ValueError as exc:
         raise QueueError(str(exc)) from None
     store = Store.open()
-    summary = Daemon(store, Registry(), config).run()
+    summary = Daemon(store, Registry(settings), config).run()
     report(store, summary, args.json)
     return 0
 

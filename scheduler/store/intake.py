@@ -164,11 +164,15 @@ def _next_slot(path: Path, platform: str, zone: str, slot_finder: SlotFinder | N
 def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[str, PlatformRules]:
     """Rules a network's own server sets, for the networks published for real: Mastodon's
     limits vary per server, and what the formatter sees must be what the server enforces."""
-    rules: dict[str, PlatformRules] = {}
-    if "mastodon" in routes and routes["mastodon"].publisher == "mastodon":
-        from scheduler.publishers.mastodon import instance_rules
+    from dataclasses import replace
 
-        rules["mastodon"] = instance_rules(env)
+    from scheduler.publishers import server_limits
+
+    rules: dict[str, PlatformRules] = {}
+    for name, chosen in routes.items():
+        limits: Mapping[str, Any] = server_limits(name, env) if chosen.publisher == name else {}
+        if limits:
+            rules[name] = replace(rules_for(name), **limits)
     return rules
 
 
