@@ -21,6 +21,7 @@ from scheduler.publishers.base import (
     Lookup,
     OutgoingDelivery,
     OutgoingPart,
+    Pending,
     Permanent,
     Publisher,
     PublisherSpec,
@@ -264,3 +265,67 @@ def test_stop_finishes_the_delivery_in_flight(sqlite_store: Store, make_post: Ma
     assert not runner.is_alive()
     counts = q.counts(sqlite_store)
     assert counts == {"published": 1, "queued": 1}  # finished the one in flight, took no more
+
+
+class Staged(Publisher):
+    """A network with a two-step publish (Meta's containers): the first call creates and ends
+    Pending with a checkpoint; the call that comes back with it publishes. Records what it was
+    handed back."""
+
+    name = "staged"
+
+    def __init__(self, clock: Callable[[], datetime], lost: set[int] | None = None) -> None:
+        self.clock = clock
+        self.lost = set(lost or ())  # parts whose publish answer is lost once
+        self.created: list[int] = []
+        self.published: list[tuple[int, dict[str, object]]] = []
+        self.looked: list[tuple[int, object]] = []
+
+    def publish_part(self, delivery: OutgoingDelivery, part: OutgoingPart,
+                     previous: Sent | None) -> Sent | Pending:
+        if part.checkpoint is None:
+            self.created.append(part.index)
+            return Pending({"container": f"c{part.index}"}, self.clock() + timedelta(minutes=1),
+                           "container created")
+        self.published.append((part.index, dict(part.checkpoint)))
+        if part.index in self.lost:
+            self.lost.discard(part.index)
+            raise UnknownOutcome("the answer to the publish call was lost")
+        return Sent(f"live-{part.checkpoint['container']}")
+
+    def lookup(self, delivery: OutgoingDelivery, part: OutgoingPart) -> Lookup:
+        self.looked.append((part.index, part.checkpoint))
+        if part.checkpoint and (part.index, dict(part.checkpoint)) in self.published:
+            return Lookup(Found.YES, Sent(f"live-{part.checkpoint['container']}"), "published")
+        return Lookup(Found.NO, None, "not published")
+
+    def check_account(self) -> AccountStatus:
+        return AccountStatus(True, "staged")
+
+
+def test_pending_frees_the_worker_keeps_the_checkpoint_and_resumes_with_it(
+    sqlite_store: Store, clock: Clock, make_post: MakePost,
+) -> None:
+    staged = Staged(clock, lost={1})
+    q.queue_posts(sqlite_store, [make_post(clock(), parts=2, publisher="staged")], clock())
+    daemon = Daemon(sqlite_store, Registry(Settings(), overrides={"staged": staged}),
+                    DaemonConfig(workers=1, owner="test"), clock=clock, rng=random.Random(3))
+    assert step(daemon, clock()) == ["pending"]
+    row = q.list_deliveries(sqlite_store)[0]
+    assert (row.status, row.attempts, row.reconcile) == ("queued", 0, False)
+    assert row.next_attempt_at == clock() + timedelta(minutes=1)
+    assert daemon.in_flight() == 0 and step(daemon, clock()) == []  # not before its time
+    clock.advance(minutes=1)
+    # Part 1 is published with its checkpoint; part 2 is created and pending in turn, and
+    # part 1's remote id is committed with that move.
+    assert step(daemon, clock()) == ["pending"]
+    assert staged.published == [(0, {"container": "c0"})] and staged.created == [0, 1]
+    assert q.show(sqlite_store, row.id).parts[0].remote_id == "live-c0"
+    clock.advance(minutes=1)
+    # Part 2's publish answer is lost: reconcile is handed the checkpoint too, and finds it.
+    assert step(daemon, clock()) == ["published"]
+    assert staged.looked == [(1, {"container": "c1"})]
+    assert [p.remote_id for p in q.show(sqlite_store, row.id).parts] == ["live-c0", "live-c1"]
+    row = q.list_deliveries(sqlite_store)[0]
+    assert (row.status, row.attempts) == ("published", 0)
+    assert staged.created == [0, 1]  # nothing was created twice

@@ -68,6 +68,7 @@ from scheduler.settings import Settings
 from scheduler.store import Store
 from scheduler.store import queue as q
 from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost, insert_posts
+from scheduler.store.schema import delivery_parts
 
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 TIMEOUT = "1.5"  # seconds: a `slow` fault of SLOW seconds outlasts it
@@ -646,6 +647,69 @@ def test_mastodon_instance_limits_are_read_and_cached(fake_clock: FakeClock,
     clear_instance_cache()
     assert instance_limits(gone, now=START) == {}  # nothing known: Mastodon's defaults
     assert server_limits("x", env) == {}  # X's limits are the same everywhere
+
+
+def test_mastodon_media_still_processing_frees_the_worker_and_posts_once(
+        fake_clock: FakeClock, tmp_path: Path) -> None:
+    """A medium the server is still processing: the part ends Pending (checkpoint: its media
+    id), the one worker publishes another account's delivery meanwhile, and once the server
+    has processed it the status goes out, exactly once, without a second upload."""
+    from scheduler.publishers.mastodon import MEDIA_RETRY
+
+    clock = Clock(START)
+    with MastodonServer(clock=fake_clock, processing_seconds=30) as server:
+        second = server.add_account("second-account-token", username="second")
+        first = MastodonPublisher(server.base_url, server.account.token, clock=clock)
+        other = MastodonPublisher(server.base_url, second.token, clock=clock)
+        store = Store.open(f"sqlite:///{tmp_path / 'crier.db'}", env={})
+        photo = NewImage(*_png(), "PNG", 160, 90, "A chart of glutamate release.")
+        posts = [
+            NewPost("a.md", (NewDelivery("mastodon", "mastodon:first", "mastodon",
+                                         START - timedelta(minutes=1),
+                                         (NewPart(0, "With a chart", {}, (photo,)),),
+                                         max_lateness=timedelta(days=1)),)),
+            NewPost("b.md", (NewDelivery("mastodon", "mastodon:second", "mastodon-second",
+                                         START, (NewPart(0, "Meanwhile, elsewhere"),),
+                                         max_lateness=timedelta(days=1)),)),
+        ]
+        first_id, second_id = store.write(lambda conn: insert_posts(conn, posts, START))
+        registry = Registry(Settings(), overrides={"mastodon": first, "mastodon-second": other})
+        daemon = Daemon(store, registry, DaemonConfig(workers=1, owner="pending"), clock=clock)
+
+        def step() -> list[str]:
+            return [future.result(timeout=30) for future in daemon.claim(clock())]
+
+        def row(delivery_id: int) -> q.DeliveryRow:
+            return q.list_deliveries(store, ids=[delivery_id])[0]
+
+        assert step() == ["pending"]
+        waiting = row(first_id)
+        assert (waiting.status, waiting.attempts, waiting.reconcile) == ("queued", 0, False)
+        assert waiting.next_attempt_at == START + MEDIA_RETRY
+        (media,) = server.media.values()
+        checkpoint = store.read(lambda conn: conn.execute(
+            select(delivery_parts.c.checkpoint).where(delivery_parts.c.delivery_id == first_id)
+        ).scalar_one())
+        assert json.loads(checkpoint)["media_ids"] == [media.id]
+        # The one worker is free: the other account's delivery goes out while it processes.
+        assert step() == ["published"]
+        assert row(second_id).status == "published"
+        assert [s.text for s in server.statuses] == ["Meanwhile, elsewhere"]
+
+        clock.advance(seconds=MEDIA_RETRY.total_seconds())
+        fake_clock.advance(MEDIA_RETRY.total_seconds())
+        assert step() == ["pending"]  # asked again, still processing
+        assert len(server.requests_to("GET", f"/api/v1/media/{media.id}")) == 1
+        clock.advance(seconds=30)
+        fake_clock.advance(30)
+        assert step() == ["published"]
+        mine = [s for s in server.statuses if s.account_id == server.account.id]
+        assert [(s.text, s.media_ids) for s in mine] == [("With a chart", [media.id])]
+        assert len(server.requests_to("POST", "/api/v2/media")) == 1  # never uploaded again
+        assert len(server.requests_to("POST", "/api/v1/statuses")) == 2
+        assert (row(first_id).status, row(first_id).attempts) == ("published", 0)
+        assert server.errors == []
+        store.close()
 
 
 def test_queueing_formats_for_the_servers_limit_less_the_content_warning(
