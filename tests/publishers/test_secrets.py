@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-import test_publishers_contract as contract
+import test_contract as contract
 from fakes.base import FakeServer
 from fakes.mastodon_server import MastodonServer
 from fakes.pds import PdsInfo

@@ -1,6 +1,6 @@
 """One contract for every publisher, run against servers that speak the networks' APIs.
 
-X and Mastodon publish to the fakes in `tests/fakes` (127.0.0.1, the networks' rules, fault
+X and Mastodon publish to the fakes in `fakes/` (127.0.0.1, the networks' rules, fault
 switches); Bluesky publishes to the real reference PDS (marker `pds`), reached through a small
 proxy that injects the same faults; the outbox takes part where it can. What is on the server
 is read back from the server itself (the fakes' stores, the PDS's `listRecords`).
@@ -1006,7 +1006,7 @@ def test_kill_9_daemons_publishing_to_the_servers_each_part_lands_once(
     replaced; its delivery comes back after the lease and is reconciled with the network."""
     import time
 
-    from test_crash import Fleet, until_idle
+    from support import Fleet, until_idle
 
     from scheduler.publishers import route
     from scheduler.store.schema import deliveries

@@ -1,6 +1,6 @@
 """The fake network servers enforce the networks' rules over real HTTP.
 
-Plain `requests` calls against `tests/fakes` servers on 127.0.0.1 (and tweepy through
+Plain `requests` calls against `fakes/` servers on 127.0.0.1 (and tweepy through
 `route_to`); one test runs the real Bluesky reference PDS (marker `pds`).
 """
 
