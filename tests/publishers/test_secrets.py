@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import fakes.networks as contract
 import pytest
-import test_contract as contract
 from fakes.base import FakeServer
 from fakes.mastodon_server import MastodonServer
 from fakes.pds import PdsInfo
@@ -50,12 +50,6 @@ SECRETS = {
 }
 WRONG_MASTODON_TOKEN = "sekrit-wrong-mastodon-token-3U8n"
 START = contract.START
-
-
-@pytest.fixture(scope="session")
-def pds() -> Iterator[PdsInfo]:
-    yield contract.shared_pds()
-    contract.stop_shared_pds()
 
 
 @dataclass
