@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from content.platforms import PLATFORM_NAMES, rules_for
-from scheduler.publishers import DECLARATIONS, accounts, secret_values
+from scheduler.publishers import accounts, check_account, secret_values
 from scheduler.publishers.http import Redactor
 from scheduler.settings import Settings
 
@@ -59,12 +59,8 @@ def check_accounts(env: dict[str, str], platforms: list[str] | None = None) -> l
                                        "this Crier has no publisher for it yet; "
                                        "it goes to the outbox"))
         else:
-            try:
-                status = DECLARATIONS[name].factory(settings).check_account()
-                ok, detail = status.ok, status.detail
-            except Exception as exc:  # a bad setting: report it, keep checking the others
-                ok, detail = False, f"{type(exc).__name__}: {exc}"
-            checks.append(AccountCheck(name, "real", (), ok, secrets(detail)))
+            status = check_account(name, settings)
+            checks.append(AccountCheck(name, "real", (), status.ok, secrets(status.detail)))
     return checks
 
 

@@ -20,7 +20,7 @@ from importlib import import_module
 
 from content.errors import CrierError
 from content.platforms import PLATFORM_NAMES, rules_for
-from scheduler.publishers.base import Publisher, PublisherSpec
+from scheduler.publishers.base import AccountStatus, Publisher, PublisherSpec
 from scheduler.publishers.outbox import PUBLISHER as OUTBOX
 from scheduler.settings import Settings
 
@@ -125,6 +125,19 @@ def accounts(settings: Settings, platforms: list[str] | None = None) -> list[Net
     return out
 
 
+def check_account(platform: str, settings: Settings) -> AccountStatus:
+    """Whether the configured account of `platform` works (never posts). Its publisher is
+    built for the check, not kept; a setting it cannot start with is a failed check."""
+    spec = DECLARATIONS.get(platform)
+    if spec is None:
+        return AccountStatus(False, f"this Crier has no {rules_for(platform).display} "
+                                    "publisher yet")
+    try:
+        return spec.factory(settings).check_account()
+    except Exception as exc:  # a bad setting: report it, whatever it is
+        return AccountStatus(False, f"{type(exc).__name__}: {exc}")
+
+
 def secret_values(settings: Settings) -> list[str]:
     """The values of every declared secret that is set, for a Redactor (never to be shown)."""
     return [value for spec in DECLARATIONS.values() for name in spec.secrets
@@ -168,4 +181,5 @@ class Registry:
 
 
 __all__ = ["DECLARATIONS", "NetworkAccount", "NotConfigured", "Registry", "Route", "accounts",
-           "account_variables", "live_requested", "route", "secret_values", "server_limits"]
+           "account_variables", "check_account", "live_requested", "route", "secret_values",
+           "server_limits"]

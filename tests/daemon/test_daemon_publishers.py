@@ -59,6 +59,39 @@ def test_a_registered_publisher_is_used_when_its_account_is_configured(
     assert "tok" not in chosen.account
 
 
+def test_the_registry_is_what_the_publisher_modules_declare() -> None:
+    import subprocess
+    import sys
+
+    from content.platforms import PLATFORM_NAMES
+    from scheduler.publishers import account_variables, accounts, secret_values
+
+    assert set(DECLARATIONS) == {"outbox", "x", "bluesky", "mastodon"}
+    for key, spec in DECLARATIONS.items():
+        assert spec.network == key and (key == "outbox" or key in PLATFORM_NAMES)
+        assert set(spec.secrets) <= set(spec.variables) | set(spec.optional)
+        assert spec.account_variable is None or spec.account_variable in spec.variables
+        assert spec.account_variable not in spec.secrets  # it names the lock: never a secret
+    # Reading the declarations loads no network's client library: tweepy waits for X's factory.
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, scheduler.publishers as p; "
+         "print(sorted(p.DECLARATIONS), 'tweepy' in sys.modules)"],
+        capture_output=True, text=True, check=True, timeout=60).stdout.split("] ")
+    assert loaded[1].strip() == "False"
+    # Networks with no publisher module: the outbox, saying so, with no variables to set.
+    settings = Settings.from_env({"MASTODON_BASE_URL": "https://m.example",
+                                  "MASTODON_ACCESS_TOKEN": "tok-123456", "X_API_KEY": "k"})
+    listed = {a.network: a for a in accounts(settings)}
+    assert list(listed) == list(PLATFORM_NAMES)
+    assert listed["mastodon"].live and listed["mastodon"].missing == ()
+    assert not listed["x"].live and "X_API_SECRET" in listed["x"].missing
+    assert (listed["linkedin"].variables, listed["linkedin"].live) == ((), False)
+    assert "no LinkedIn publisher yet" in (route("linkedin", settings).note or "")
+    assert route("mastodon", settings).account == "mastodon:https://m.example"
+    assert set(secret_values(settings)) == {"tok-123456", "k"}
+    assert {"X_API_BASE_URL", "BLUESKY_SERVICE", "MASTODON_BASE_URL"} <= account_variables()
+
+
 def test_registry_builds_each_publisher_once(tmp_path: Path) -> None:
     registry = Registry(Settings.from_env({"CRIER_OUTBOX_DIR": str(tmp_path)}))
     assert registry.get("outbox") is registry.get("outbox")
