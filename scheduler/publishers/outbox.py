@@ -155,10 +155,15 @@ PUBLISHER = PublisherSpec(network="outbox", variables=(), account_variable=None,
 def _append(path: Path, entry: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         # Several daemons append to the same log: one locked write per line keeps lines whole.
         fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            # A writer killed mid-write (kill -9 can cut a write short) left half a line: start
+            # a new one, or this line would be glued to it and unreadable.
+            data = b"\n" + data
         os.write(fd, data)
     finally:
         os.close(fd)  # closing releases the lock

@@ -153,3 +153,15 @@ def test_concurrent_appends_keep_every_line_whole(tmp_path: Path) -> None:
         t.join()
     log = read_sent_log(tmp_path / "bluesky" / "sent.jsonl")
     assert len(log) == 200 and len({e["delivery_id"] for e in log}) == 200
+
+
+def test_a_line_cut_short_by_a_killed_writer_does_not_swallow_the_next(tmp_path: Path) -> None:
+    outbox = OutboxPublisher(tmp_path)
+    d = delivery(parts=2)
+    outbox.publish_part(d, d.parts[0], None)
+    log_path = tmp_path / "bluesky" / "sent.jsonl"
+    with log_path.open("ab") as handle:  # what a daemon killed inside its write leaves
+        handle.write(b'{"delivery_id": 7, "part": 1, "par')
+    outbox.publish_part(d, d.parts[1], None)
+    assert [e["part"] for e in read_sent_log(log_path)] == [0, 1]
+    assert outbox.lookup(d, d.parts[1]).found is Found.YES
