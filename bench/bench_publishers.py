@@ -1,8 +1,8 @@
 """Sending a 5-part thread with 2 images to each test server: our publishers against the bare
 minimum of plain `requests` calls that make the same posts, measured in the same run.
 
-The servers are the test servers (`tests/fakes`: X and Mastodon; the real Bluesky reference
-PDS when node and npm are present). The bare client makes only the requests the posts need
+The servers are the test servers (`tests/publishers/fakes`: X and Mastodon; the real Bluesky
+reference PDS when node and npm are present). The bare client makes only the requests the posts need
 (uploads, alt text, one create per part, replies chained from the answers) on one keep-alive
 session, with no error handling, no reconcile state and no logging. Goal: ours at most 1.5x.
 """
@@ -179,12 +179,12 @@ def _line(network: str, ours: float, bare: float, held: int) -> bool:
 
 
 def main() -> int:
-    sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+    sys.path.insert(0, str(PROJECT_ROOT / "tests" / "publishers"))
     from fakes.mastodon_server import MastodonServer
     from fakes.pds import PdsUnavailable, missing_tools, running_pds
     from fakes.x_server import XServer
 
-    from scheduler.publishers.bluesky import BlueskyPublisher
+    from scheduler.publishers.bluesky.publisher import BlueskyPublisher
     from scheduler.publishers.mastodon import MastodonPublisher
     from scheduler.publishers.x import XPublisher
 

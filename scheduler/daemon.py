@@ -34,12 +34,14 @@ from scheduler.publishers.base import (
     Found,
     OutgoingDelivery,
     OutgoingPart,
+    Pending,
     Permanent,
     Publisher,
     RateLimited,
     Sent,
     Transient,
 )
+from scheduler.settings import Settings
 from scheduler.states import RetryPolicy, Snapshot, Status, Transition
 from scheduler.store import Store, StoreUnavailable
 from scheduler.store import attempts as inflight
@@ -63,15 +65,14 @@ class DaemonConfig:
     owner: str = ""
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> DaemonConfig:
-        """Settings from CRIER_WORKERS, CRIER_LEASE_SECONDS, CRIER_POLL_SECONDS and
-        CRIER_UNSAFE_NO_RECONCILE (test only); keyword arguments win."""
-        env = os.environ if env is None else env
+    def from_settings(cls, settings: Settings, **overrides: Any) -> DaemonConfig:
+        """The settings' CRIER_WORKERS, CRIER_LEASE_SECONDS, CRIER_POLL_SECONDS and
+        CRIER_UNSAFE_NO_RECONCILE (test only); keyword arguments not None win."""
         values: dict[str, Any] = {
-            "workers": _number(env, "CRIER_WORKERS", 4, int),
-            "lease": timedelta(seconds=_number(env, "CRIER_LEASE_SECONDS", 60.0, float)),
-            "poll": _number(env, "CRIER_POLL_SECONDS", 0.5, float),
-            "reconcile": env.get("CRIER_UNSAFE_NO_RECONCILE", "").strip() not in ("1", "true"),
+            "workers": settings.workers,
+            "lease": timedelta(seconds=settings.lease_seconds),
+            "poll": settings.poll_seconds,
+            "reconcile": not settings.unsafe_no_reconcile,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = cls(**values)
@@ -106,7 +107,7 @@ class Daemon:
         clock: Callable[[], datetime] = utc_now, rng: random.Random | None = None,
     ) -> None:
         self.store = store
-        self.registry = registry or Registry()
+        self.registry = registry or Registry(Settings())
         config = config or DaemonConfig()
         self.config = config if config.owner else replace(config, owner=_owner())
         self.clock = clock
@@ -180,20 +181,25 @@ class Daemon:
             except NotConfigured as exc:
                 # A bad setting does not mend itself by retrying: fail now, and say why.
                 raise Permanent(f"the {claimed.publisher} publisher cannot start: {exc}") from None
-            pending = [p for p in delivery.parts if p.index not in live]
-            if claimed.reconcile and pending:
-                first = pending[0]
+            unsent = [p for p in delivery.parts if p.index not in live]
+            if claimed.reconcile and unsent:
+                first = unsent[0]
                 if self._landed(publisher, delivery, first, live, claimed):
-                    pending.pop(0)
+                    unsent.pop(0)
             snapshot = replace(snapshot, live_parts=len(live), reconcile=False)
             if states.is_late(snapshot, self.clock()):
                 return self._finish(claimed, states.missed(snapshot, self.clock()))
             last: tuple[int, Sent] | None = None
-            for part in pending:
+            for part in unsent:
                 if last is not None:  # committed before the next network call
                     inflight.record_part(self.store, claimed, *last, self.clock(),
                                          self.config.lease)
                 sent = self._send(publisher, delivery, part, live.get(part.index - 1))
+                if isinstance(sent, Pending):
+                    # The checkpoint is committed with the move back to the queue, before the
+                    # part is asked for again; the worker is free meanwhile.
+                    move = states.pending(snapshot, sent.retry_at, self.clock(), sent.detail)
+                    return self._finish(claimed, move, last, (part.index, sent.checkpoint))
                 live[part.index] = sent
                 last = (part.index, sent)
             # The last part is recorded with the move to published, in one transaction.
@@ -235,7 +241,7 @@ class Daemon:
         return False
 
     def _send(self, publisher: Publisher, delivery: OutgoingDelivery, part: OutgoingPart,
-              previous: Sent | None) -> Sent:
+              previous: Sent | None) -> Sent | Pending:
         try:
             return publisher.publish_part(delivery, part, previous)
         except (RateLimited, Permanent):
@@ -263,8 +269,9 @@ class Daemon:
         raise _Undecided(f"part {part.index + 1}: outcome unknown ({why}); {found.detail}")
 
     def _finish(self, claimed: Claimed, move: Transition,
-                part: tuple[int, Sent] | None = None) -> str:
-        inflight.finish(self.store, claimed, move, self.clock(), part)
+                part: tuple[int, Sent] | None = None,
+                checkpoint: tuple[int, Mapping[str, Any]] | None = None) -> str:
+        inflight.finish(self.store, claimed, move, self.clock(), part, checkpoint)
         level = logging.INFO if move.status is Status.PUBLISHED else logging.WARNING
         log.log(level, "delivery %d (%s): %s%s", claimed.id, claimed.platform, move.outcome,
                 f": {move.error}" if move.error else "")
@@ -409,13 +416,3 @@ def _owner() -> str:
 def _ids(ids: list[int]) -> str:
     shown = ", ".join(map(str, ids[:20]))
     return shown + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
-
-
-def _number(env: Mapping[str, str], name: str, default: Any, kind: Callable[[str], Any]) -> Any:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return kind(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None

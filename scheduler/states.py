@@ -3,7 +3,8 @@
 Pure: `now` and the random source are passed in, nothing is read from the clock or the network.
 
     queued ──claim──> publishing ──> published
-      │  ^                │   ├────> queued            (retry after backoff, or a rate limit)
+      │  ^                │   ├────> queued            (retry after backoff, a rate limit, or
+      │  │                │   │                         pending: the network needs time)
       │  │                │   ├────> failed            (permanent error, or retries used up)
       │  │                │   ├────> needs_attention   (the outcome is unknown and cannot be
       │  │                │   │                         found out: the author must look)
@@ -136,6 +137,17 @@ def rate_limited(snapshot: Snapshot, reset_at: datetime, now: datetime) -> Trans
     return Transition(
         S.QUEUED, "rate_limited", next_attempt_at=when,
         error=f"rate limited until {when:%Y-%m-%d %H:%M:%S} UTC",
+    )
+
+
+def pending(snapshot: Snapshot, retry_at: datetime, now: datetime, detail: str = "") -> Transition:
+    """A part was created on the network but is not public yet (media processing, a Meta
+    container): come back at `retry_at` with its checkpoint. Nothing failed and nothing is
+    unknown, so attempts stay and nothing is reconciled; the worker is freed meanwhile."""
+    when = max(retry_at, now)
+    return Transition(
+        S.QUEUED, "pending", next_attempt_at=when,
+        error=f"pending until {when:%Y-%m-%d %H:%M:%S} UTC" + (f": {detail}" if detail else ""),
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from support import POSTGRES_URL, REPO, Clock, Result, new_post, require_postgres
 
-from scheduler.publishers import CREDENTIALS
+from scheduler.publishers import account_variables
 from scheduler.store import Store
 from scheduler.store.engine import sqlite_url
 from scheduler.store.queue import NewPost
@@ -81,9 +81,8 @@ def make_post() -> Callable[..., NewPost]:
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working directory with its own database and outbox, the repo's brand, no accounts."""
     monkeypatch.chdir(tmp_path)
-    for names in CREDENTIALS.values():
-        for name in names:
-            monkeypatch.delenv(name, raising=False)
+    for name in account_variables():
+        monkeypatch.delenv(name, raising=False)
     for name in list(os.environ):
         if name.startswith("CRIER_"):
             monkeypatch.delenv(name)

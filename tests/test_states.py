@@ -108,3 +108,16 @@ def test_undecided_tells_the_author_what_to_do() -> None:
     move = states.undecided(snap(), "part 2 may have been published")
     assert move.status is Status.NEEDS_ATTENTION
     assert "crier queue retry" in (move.error or "")
+
+
+def test_pending_comes_back_at_its_time_and_is_neither_a_failure_nor_unknown() -> None:
+    later = NOW + timedelta(seconds=30)
+    move = states.pending(snap(attempts=2, reconcile=True), later, NOW, "media processing")
+    assert move.status is Status.QUEUED and move.outcome == "pending"
+    states.check(Status.PUBLISHING, move.status)
+    assert move.next_attempt_at == later
+    assert move.attempts is None  # a pending step is not a failed attempt
+    assert not move.reconcile  # nothing public yet: no lookup before resuming
+    assert "media processing" in (move.error or "")
+    # A time in the past (clock skew) means now, not earlier.
+    assert states.pending(snap(), NOW - timedelta(minutes=1), NOW).next_attempt_at == NOW

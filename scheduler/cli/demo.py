@@ -16,7 +16,7 @@ from content.networks import NETWORK_NAMES
 from scheduler.cli.queue import Sub
 from scheduler.cli.tables import table
 from scheduler.config import PROJECT_ROOT
-from scheduler.publishers import CREDENTIALS
+from scheduler.publishers import account_variables
 from scheduler.publishers.outbox import SENT_LOG, read_sent_log
 from scheduler.service import Service, When
 from scheduler.settings import Settings, sqlite_url
@@ -39,8 +39,8 @@ def run(args: argparse.Namespace, service: Service) -> int:
     _reset(folder)
     outbox = folder / "outbox"
     # A demo never posts: every account variable and every CRIER_ setting is left out.
-    accounts = tuple(name for names in CREDENTIALS.values() for name in names)
-    settings = Settings.from_env(service.settings.without((*accounts, "CRIER_")).environ)
+    settings = Settings.from_env(
+        service.settings.without((*account_variables(), "CRIER_")).environ)
     settings = settings.with_values(database_url=sqlite_url(folder / "crier.db"),
                                     outbox_dir=outbox, brand=BRAND)
     demo = Service(settings, clock=service.clock)

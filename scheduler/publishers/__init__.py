@@ -1,59 +1,50 @@
 """The publishers, keyed by name, and the rule that picks one for each network.
 
-The rule: a network whose credentials are all in the environment uses its own publisher; any
-other network goes to the outbox, and queueing says so aloud, naming the variables to set. With
+The registry is built from what each publisher module declares (its `PUBLISHER`, a
+`PublisherSpec`): for every network of the content table, `scheduler.publishers.<name>` is
+imported if it exists; a network without one is formatted and queued like the others and goes
+to the outbox. Nothing here names a network.
+
+The rule: a network whose declared variables are all set uses its own publisher; any other
+network goes to the outbox, and queueing says so aloud, naming the variables to set. With
 `--live` (or CRIER_LIVE=1) a network without an account is an error instead. Variable names
 are shown, values never.
 """
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import import_module
 
 from content.errors import CrierError
-from content.networks import NETWORK_NAMES as PLATFORM_NAMES
-from content.networks import rules_for
-from scheduler.publishers.base import Publisher
-from scheduler.publishers.outbox import OutboxPublisher, outbox_dir
+from content.networks import NETWORK_NAMES, rules_for
+from scheduler.publishers.base import AccountStatus, Publisher, PublisherSpec
+from scheduler.publishers.outbox import PUBLISHER as OUTBOX
+from scheduler.settings import Settings
 
-# The variables each network's publisher needs (documented in .env.example).
-CREDENTIALS: dict[str, tuple[str, ...]] = {
-    "x": ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"),
-    "bluesky": ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"),
-    "mastodon": ("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN"),
-    "threads": ("THREADS_USER_ID", "THREADS_ACCESS_TOKEN"),
-    "linkedin": ("LINKEDIN_ACCESS_TOKEN", "LINKEDIN_AUTHOR_URN"),
-    "facebook": ("FACEBOOK_PAGE_ID", "FACEBOOK_PAGE_TOKEN"),
-    "instagram": ("INSTAGRAM_USER_ID", "INSTAGRAM_ACCESS_TOKEN"),
-}
-# The one variable, not a secret, that names the account: part of the per-account lock's key,
-# so two accounts on one network are two queues. X has none without a network call.
-ACCOUNT_NAME: dict[str, str | None] = {
-    "x": None,
-    "bluesky": "BLUESKY_HANDLE",
-    "mastodon": "MASTODON_BASE_URL",
-    "threads": "THREADS_USER_ID",
-    "linkedin": "LINKEDIN_AUTHOR_URN",
-    "facebook": "FACEBOOK_PAGE_ID",
-    "instagram": "INSTAGRAM_USER_ID",
-}
-assert set(CREDENTIALS) == set(PLATFORM_NAMES) == set(ACCOUNT_NAME)
 
-PublisherFactory = Callable[[Mapping[str, str]], Publisher]
-# The real networks' publishers register here under the network's name as they are written.
-PUBLISHERS: dict[str, PublisherFactory] = {
-    "outbox": OutboxPublisher.from_env,
-    # Imported when first built: tweepy and the X counter cost a fifth of a second to load.
-    "x": lambda env: import_module("scheduler.publishers.x").XPublisher.from_env(env),
-    "bluesky": lambda env: import_module("scheduler.publishers.bluesky").BlueskyPublisher
-    .from_env(env),
-    "mastodon": lambda env: import_module("scheduler.publishers.mastodon").MastodonPublisher
-    .from_env(env),
-}
+def _declared() -> dict[str, PublisherSpec]:
+    specs = {OUTBOX.network: OUTBOX}
+    for name in NETWORK_NAMES:
+        module_name = f"{__name__}.{name}"
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:  # the module exists and one of its imports is missing
+                raise
+            continue
+        spec: PublisherSpec = module.PUBLISHER
+        if spec.network != name:
+            raise RuntimeError(f"{module_name} declares the network {spec.network!r}")
+        specs[name] = spec
+    return specs
+
+
+# Every declared publisher by registry key; "outbox" included. A plain dict: tests register a
+# spec of their own with monkeypatch.setitem.
+DECLARATIONS: dict[str, PublisherSpec] = _declared()
 
 
 class NotConfigured(CrierError):
@@ -65,54 +56,115 @@ class Route:
     """Where one network's delivery goes: which publisher, as which account."""
 
     platform: str
-    publisher: str  # a key of PUBLISHERS
+    publisher: str  # a key of DECLARATIONS
     account: str  # the per-account lock's key
     note: str | None = None  # what the author is told (the outbox, and how to leave it)
 
 
-def live_requested(env: Mapping[str, str] | None = None) -> bool:
-    env = os.environ if env is None else env
-    return env.get("CRIER_LIVE", "").strip().lower() in ("1", "true", "yes", "on")
+@dataclass(frozen=True)
+class NetworkAccount:
+    """One network as `crier accounts check` shows it: its variables and where it goes."""
+
+    network: str
+    variables: tuple[str, ...]  # () for a network without a publisher
+    missing: tuple[str, ...]
+    live: bool  # its own publisher would be used
 
 
-def route(platform: str, env: Mapping[str, str] | None = None, *, live: bool = False) -> Route:
+def _settings(settings: Settings | Mapping[str, str]) -> Settings:
+    # A plain mapping is still accepted from callers not yet given Settings (intake).
+    return settings if isinstance(settings, Settings) else Settings.from_env(settings)
+
+
+def live_requested(settings: Settings) -> bool:
+    return settings.live
+
+
+def route(platform: str, settings: Settings | Mapping[str, str], *,
+          live: bool = False) -> Route:
     """The publisher and account for `platform` under the rule in this module's docstring."""
-    env = os.environ if env is None else env
+    settings = _settings(settings)
     display = rules_for(platform).display
-    names = CREDENTIALS[platform]
-    missing = [name for name in names if not env.get(name, "").strip()]
-    if not missing and platform in PUBLISHERS:
-        ident = ACCOUNT_NAME[platform]
-        account = f"{platform}:{env[ident].strip()}" if ident else platform
-        return Route(platform, platform, account)
+    spec = DECLARATIONS.get(platform)
+    names = spec.variables if spec else ()
+    missing = spec.missing(settings) if spec else []
+    if spec is not None and not missing:
+        return Route(platform, platform, spec.account(settings))
     if live:
-        if missing:
+        if spec is None:
             raise NotConfigured(
-                f"{display}: no account configured for live publishing; set "
-                f"{', '.join(missing)} in .env or the environment, or leave out --live "
-                "(and CRIER_LIVE) to write it to the outbox"
-            )
+                f"{display}: this Crier has no {display} publisher yet; leave out --live "
+                "(and CRIER_LIVE) to write it to the outbox")
         raise NotConfigured(
-            f"{display}: an account is configured but this Crier has no {display} publisher "
-            "yet; leave out --live (and CRIER_LIVE) to write it to the outbox"
+            f"{display}: no account configured for live publishing; set "
+            f"{', '.join(missing)} in .env or the environment, or leave out --live "
+            "(and CRIER_LIVE) to write it to the outbox"
         )
-    folder = outbox_dir(env) / platform
-    if missing == list(names):
-        why = f"no account configured; to publish for real set {', '.join(names)}"
-    elif missing:
-        why = f"account incomplete; still to set: {', '.join(missing)}"
-    else:
+    folder = settings.outbox_dir / platform
+    if spec is None:
         why = f"this Crier has no {display} publisher yet"
-    return Route(platform, "outbox", f"outbox:{platform}",
+    elif missing == list(names):
+        why = f"no account configured; to publish for real set {', '.join(names)}"
+    else:
+        why = f"account incomplete; still to set: {', '.join(missing)}"
+    return Route(platform, OUTBOX.network, f"outbox:{platform}",
                  f"{display} goes to the outbox ({folder}): {why}")
+
+
+def accounts(settings: Settings, platforms: list[str] | None = None) -> list[NetworkAccount]:
+    """Per network (every one of the content table, or `platforms`): its declared variables,
+    which are missing, and whether its own publisher would be used."""
+    out = []
+    for name in platforms or list(NETWORK_NAMES):
+        spec = DECLARATIONS.get(name)
+        if spec is None:
+            out.append(NetworkAccount(name, (), (), False))
+            continue
+        missing = tuple(spec.missing(settings))
+        out.append(NetworkAccount(name, spec.variables, missing, not missing))
+    return out
+
+
+def check_account(platform: str, settings: Settings) -> AccountStatus:
+    """Whether the configured account of `platform` works (never posts). Its publisher is
+    built for the check, not kept; a setting it cannot start with is a failed check."""
+    spec = DECLARATIONS.get(platform)
+    if spec is None:
+        return AccountStatus(False, f"this Crier has no {rules_for(platform).display} "
+                                    "publisher yet")
+    try:
+        return spec.factory(settings).check_account()
+    except Exception as exc:  # a bad setting: report it, whatever it is
+        return AccountStatus(False, f"{type(exc).__name__}: {exc}")
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """The values of every declared secret that is set, for a Redactor (never to be shown)."""
+    return [value for spec in DECLARATIONS.values() for name in spec.secrets
+            if (value := settings.value(name))]
+
+
+def account_variables() -> set[str]:
+    """Every variable some publisher declares (the demo and the tests clear them)."""
+    return {name for spec in DECLARATIONS.values()
+            for name in (*spec.variables, *spec.optional)}
+
+
+def server_limits(platform: str, settings: Settings | Mapping[str, str]) -> Mapping[str, int]:
+    """The limits the configured account's own server sets for `platform` (field names of the
+    network's rules: limit, url_length, max_images...); {} when its rules hold everywhere."""
+    spec = DECLARATIONS.get(platform)
+    if spec is None or spec.server_limits is None:
+        return {}
+    return spec.server_limits(_settings(settings))
 
 
 class Registry:
     """The publishers a daemon uses, built once each on first use (thread-safe)."""
 
-    def __init__(self, env: Mapping[str, str] | None = None,
+    def __init__(self, settings: Settings | None = None,
                  overrides: Mapping[str, Publisher] | None = None) -> None:
-        self._env = dict(os.environ if env is None else env)
+        self._settings = settings or Settings()
         self._built: dict[str, Publisher] = dict(overrides or {})
         self._lock = threading.Lock()
 
@@ -120,13 +172,14 @@ class Registry:
         with self._lock:
             publisher = self._built.get(name)
             if publisher is None:
-                factory = PUBLISHERS.get(name)
-                if factory is None:
+                spec = DECLARATIONS.get(name)
+                if spec is None:
                     raise NotConfigured(f"no publisher named {name!r}; known: "
-                                        f"{', '.join(sorted(PUBLISHERS))}")
-                publisher = self._built[name] = factory(self._env)
+                                        f"{', '.join(sorted(DECLARATIONS))}")
+                publisher = self._built[name] = spec.factory(self._settings)
             return publisher
 
 
-__all__ = ["CREDENTIALS", "PUBLISHERS", "NotConfigured", "Registry", "Route", "live_requested",
-           "route"]
+__all__ = ["DECLARATIONS", "NetworkAccount", "NotConfigured", "Registry", "Route", "accounts",
+           "account_variables", "check_account", "live_requested", "route", "secret_values",
+           "server_limits"]

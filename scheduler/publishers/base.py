@@ -9,61 +9,29 @@ sending anything: a publisher must be able to find its own earlier attempt on th
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-
-@dataclass(frozen=True)
-class OutgoingImage:
-    """A rendered image, exactly as previewed: bytes, format, size and alt text."""
-
-    data: bytes
-    format: str
-    width: int
-    height: int
-    alt: str
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+from scheduler.outgoing import OutgoingDelivery, OutgoingImage, OutgoingPart, Sent
+from scheduler.settings import Settings
 
 
 @dataclass(frozen=True)
-class OutgoingPart:
-    """One post on the network. `text` is exactly what is sent; `payload` the composed part."""
+class Pending:
+    """Created on the network, not yet published: come back at `retry_at` with `checkpoint`.
 
-    index: int
-    text: str
-    images: tuple[OutgoingImage, ...] = ()
-    payload: dict[str, Any] = field(default_factory=dict, compare=False)
+    The daemon commits `checkpoint` on the part before anything else can happen, requeues the
+    delivery for `retry_at` (freeing the worker; not a failed attempt), and on the next claim
+    hands it back as `part.checkpoint` to `publish_part` and `lookup`. A checkpoint is JSON.
+    """
 
-    @property
-    def text_sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class OutgoingDelivery:
-    """A delivery as the publisher sees it. `(store_id, id)` names it uniquely for reconcile."""
-
-    id: int
-    platform: str
-    account: str
-    parts: tuple[OutgoingPart, ...]
-    store_id: str
-    attempt_id: str
-
-
-@dataclass(frozen=True)
-class Sent:
-    """A part the network accepted: its id there (to reply to, to find again) and its address."""
-
-    remote_id: str
-    url: str | None = None
+    checkpoint: Mapping[str, Any]
+    retry_at: datetime
+    detail: str = ""
 
 
 class Found(StrEnum):
@@ -128,12 +96,14 @@ class Publisher(ABC):
     @abstractmethod
     def publish_part(
         self, delivery: OutgoingDelivery, part: OutgoingPart, previous: Sent | None
-    ) -> Sent:
+    ) -> Sent | Pending:
         """Send `part` (a reply to `previous`, the part before it, when there is one).
 
-        Returns where it landed. Raises RateLimited, Transient, Permanent or UnknownOutcome;
-        any other exception is treated as an UnknownOutcome. Must not be called again for a
-        part that may have landed until `lookup` has said Found.NO.
+        Returns where it landed, or `Pending` when the network needs time first (then nothing
+        is public yet, and `part.checkpoint` says where to resume when it is called again).
+        Raises RateLimited, Transient, Permanent or UnknownOutcome; any other exception is
+        treated as an UnknownOutcome. Must not be called again for a part that may have
+        landed until `lookup` has said Found.NO.
         """
 
     @abstractmethod
@@ -147,3 +117,42 @@ class Publisher(ABC):
     @abstractmethod
     def check_account(self) -> AccountStatus:
         """Whether the configured account works (credentials, permissions). Never sends a post."""
+
+
+PublisherFactory = Callable[[Settings], Publisher]
+ServerLimits = Callable[[Settings], Mapping[str, int]]
+
+
+@dataclass(frozen=True)
+class PublisherSpec:
+    """What a publisher module declares about itself (its `PUBLISHER`): the registry, the routing
+    rule and `crier accounts check` are built from these, and name no network themselves.
+
+    Importing a module's declaration must stay cheap: heavy imports belong in `factory`.
+    """
+
+    network: str  # the registry key: "outbox", or the network's name in content's table
+    variables: tuple[str, ...]  # every one must be set to publish for real (.env.example)
+    account_variable: str | None  # not a secret: names the account in the per-account lock
+    secrets: tuple[str, ...]  # the variables whose values must never be shown
+    factory: PublisherFactory
+    optional: tuple[str, ...] = ()  # read when set (a test server's address), never required
+    # The limits the account's own server sets, for the formatter (e.g. {"limit": 1000,
+    # "url_length": 23}); None: the network's published rules hold everywhere.
+    server_limits: ServerLimits | None = field(default=None, compare=False)
+
+    def missing(self, settings: Settings) -> list[str]:
+        return settings.missing(self.variables)
+
+    def account(self, settings: Settings) -> str:
+        """The per-account lock's key for the configured account."""
+        if self.account_variable is None:
+            return self.network
+        return f"{self.network}:{settings.require(self.account_variable)}"
+
+
+__all__ = [
+    "AccountStatus", "Found", "Lookup", "OutgoingDelivery", "OutgoingImage", "OutgoingPart",
+    "Pending", "Permanent", "PublishError", "Publisher", "PublisherFactory", "PublisherSpec",
+    "RateLimited", "Sent", "ServerLimits", "Transient", "UnknownOutcome",
+]

@@ -1,5 +1,7 @@
-"""Shared HTTP plumbing of the publishers: sessions with timeouts, errors sorted into the
-interface's kinds, rate-limit resets, and secret redaction.
+"""The shared HTTP base of the networks' publishers (`HttpPublisher`) and its plumbing: sessions
+with timeouts, the one request-and-classify loop, rate-limit resets, secret redaction, the
+cached who-am-I call, the recent-posts scan of reconcile, the MIME table and the check that a
+network's variables are set. A network's module keeps only what is its own.
 
 How a failure is sorted decides whether a post can be duplicated, so the rule is one place:
 
@@ -23,11 +25,11 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests  # type: ignore[import-untyped]
@@ -36,11 +38,14 @@ from urllib3.exceptions import NewConnectionError
 
 from scheduler.publishers.base import (
     Permanent,
+    Publisher,
     PublishError,
+    PublisherSpec,
     RateLimited,
     Transient,
     UnknownOutcome,
 )
+from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -70,27 +75,25 @@ class TimeoutAdapter(HTTPAdapter):  # type: ignore[misc]
                             verify=verify, cert=cert, proxies=proxies)
 
 
-def timeout_from_env(env: Mapping[str, str]) -> tuple[float, float]:
-    """(connect, read) timeouts; CRIER_HTTP_TIMEOUT sets the read timeout in seconds."""
-    raw = env.get("CRIER_HTTP_TIMEOUT", "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise ValueError(f"CRIER_HTTP_TIMEOUT must be a number of seconds, got {raw!r}") from None
-    if seconds <= 0:
-        raise ValueError("CRIER_HTTP_TIMEOUT must be positive")
+def timeouts(settings: Settings) -> tuple[float, float]:
+    """(connect, read) timeouts; `settings.http_timeout` (CRIER_HTTP_TIMEOUT) is the read one."""
+    seconds = settings.http_timeout
     return (min(DEFAULT_TIMEOUT[0], seconds), seconds)
 
 
 def new_session(timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-                session: requests.Session | None = None) -> requests.Session:
-    """A requests session (or `session`, e.g. tweepy's) whose requests all have timeouts."""
+                session: requests.Session | None = None, *,
+                mount: bool = True) -> requests.Session:
+    """A requests session (or `session`, e.g. tweepy's) whose requests all have timeouts.
+
+    `mount=False` keeps the session's own adapters: an injected session's transport (a test's
+    in-process server) is the caller's choice, and `HttpPublisher` passes timeouts per request.
+    """
     session = session or requests.Session()
-    adapter = TimeoutAdapter(timeout)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
+    if mount:
+        adapter = TimeoutAdapter(timeout)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
     # A ~/.netrc entry would silently replace the Authorization header we set. requests reads
     # it only for a session without auth: give it one that does nothing (proxies from the
     # environment still apply).
@@ -104,12 +107,6 @@ class _NoNetrc:
 
     def __call__(self, request: Any) -> Any:
         return request
-
-
-def data_dir(env: Mapping[str, str]) -> Path:
-    """Where publishers keep state between runs (sessions, caches): CRIER_DATA_DIR or ./data."""
-    raw = env.get("CRIER_DATA_DIR", "").strip()
-    return Path(raw) if raw else Path.cwd() / "data"
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -318,20 +315,149 @@ def json_words(body: Any) -> str:
     return ": ".join(parts)[:MAX_WORDS]
 
 
+# ---- what every network shares ---------------------------------------------------------------
+
+MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "JPG": "image/jpeg", "GIF": "image/gif",
+        "WEBP": "image/webp"}
+
+
+def mime_of(image_format: str) -> str:
+    return MIME.get(image_format.upper(), "application/octet-stream")
+
+
+def require_variables(settings: Settings, spec: PublisherSpec, display: str) -> None:
+    """Permanent, naming the variables, unless every variable `spec` declares is set."""
+    missing = spec.missing(settings)
+    if missing:
+        raise Permanent(f"{display}: set {', '.join(missing)} to publish to {display}")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+T = TypeVar("T")
+Page = tuple[list[T], str | None]  # the items of one page, and the cursor of the next
+
+
+class HttpPublisher(Publisher):
+    """A publisher that speaks HTTP: owns its session, timeouts, redaction and the sorting of
+    every failure into the interface's kinds (the rule in this module's docstring).
+
+    `session` may be injected (tests pass one whose transport calls a fake server in-process);
+    otherwise a new one gets `timeout` on every request. `clock` is read for rate-limit resets
+    and `Pending` times, never deep inside a network's code.
+    """
+
+    label: str  # the network as the author knows it: starts every message ("Mastodon")
+
+    def __init__(self, *, secrets: Iterable[str | None] = (),
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+                 session: requests.Session | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.timeout = timeout
+        self.session: requests.Session = new_session(timeout, session, mount=session is None)
+        self.redact = Redactor(secrets)
+        self.clock = clock
+        self._identity_lock = threading.Lock()
+        self._identity: dict[str, Any] | None = None
+
+    # ---- the one request-and-classify loop -----------------------------------------------
+
+    def send(self, method: str, url: str, what: str, *, creates_post: bool = False,
+             **kwargs: Any) -> requests.Response:
+        """One request; whatever the server answered comes back. No answer at all raises its
+        kind (`creates_post`: this request may make a post, so silence is an unknown outcome)."""
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            return self.session.request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            raise self.unanswered(exc, what, creates_post=creates_post) from None
+
+    def request(self, method: str, url: str, what: str, *, creates_post: bool = False,
+                **kwargs: Any) -> Any:
+        """One request whose 2xx answer's JSON is returned; any other answer is raised as its
+        kind, in the network's words."""
+        response = self.send(method, url, what, creates_post=creates_post, **kwargs)
+        if not 200 <= response.status_code < 300:
+            raise self.refusal(response, what, creates_post=creates_post)
+        return self.json_body(response, what, creates_post=creates_post)
+
+    def json_body(self, response: requests.Response, what: str, *, creates_post: bool) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            message = self.redact(f"{what}: {self.label} answered {response.status_code} with "
+                                  "something not JSON")
+            # A post request answered oddly may still have made the post.
+            raise (UnknownOutcome(message) if creates_post else Permanent(message)) from None
+
+    def refusal(self, response: Any, what: str, *, creates_post: bool,
+                words: str | None = None) -> PublishError:
+        """The error for an HTTP error answer (`words`: the network's message, when the caller
+        has read it already)."""
+        said = self.words(response) if words is None else words
+        return status_failed(response.status_code, said, f"{what}: {self.label} said",
+                             creates_post=creates_post, redact=self.redact,
+                             headers=dict(response.headers), now=self.clock())
+
+    def unanswered(self, exc: requests.RequestException, what: str, *,
+                   creates_post: bool) -> PublishError:
+        return connection_failed(exc, what, creates_post=creates_post, redact=self.redact)
+
+    def words(self, response: requests.Response) -> str:
+        """The network's error text in an error answer."""
+        return response_words(response)
+
+    # ---- who am I, and what did I post lately ---------------------------------------------
+
+    def whoami(self, what: str, *, fresh: bool = False) -> dict[str, Any]:
+        """The account the credentials belong to, asked once (or again when `fresh`)."""
+        with self._identity_lock:
+            if self._identity is not None and not fresh:
+                return dict(self._identity)
+        identity = self.fetch_identity(what)
+        with self._identity_lock:
+            self._identity = identity
+        return dict(identity)
+
+    def fetch_identity(self, what: str) -> dict[str, Any]:
+        """The network's who-am-I call; a network that reconciles by its timeline has one."""
+        raise NotImplementedError(f"{type(self).__name__} has no who-am-I call")
+
+    @staticmethod
+    def read_recent(fetch_page: Callable[[str | None], Page[T]], *, pages: int,
+                    stop: Callable[[T], bool] | None = None) -> list[T]:
+        """The account's recent posts, newest first, `pages` pages at most (reconcile reads
+        only as far back as a solo author's recent sends); stops early once `stop` matches."""
+        items: list[T] = []
+        cursor: str | None = None
+        for _ in range(pages):
+            page, cursor = fetch_page(cursor)
+            items.extend(page)
+            if not page or not cursor or (stop is not None and any(map(stop, page))):
+                break
+        return items
+
+
 __all__ = [
     "DEFAULT_TIMEOUT",
     "LIBRARY_SECRETS",
+    "MIME",
+    "HttpPublisher",
     "RedactingFilter",
     "Redactor",
     "TimeoutAdapter",
     "connection_failed",
-    "data_dir",
     "guard_library_logs",
     "json_words",
+    "mime_of",
     "new_session",
+    "require_variables",
     "reset_time",
     "response_words",
     "status_failed",
-    "timeout_from_env",
+    "timeouts",
+    "utc_now",
     "write_private",
 ]

@@ -1,7 +1,10 @@
-"""The Mastodon publisher, and the server's own limits for the formatter (`instance_rules`).
+"""The Mastodon publisher, and the server's own limits for the formatter (`instance_limits`).
 
 - Images go up first (`POST /api/v2/media`, the alt text as `description`), then the status
   (`POST /api/v1/statuses`, a reply to the part before it for a thread).
+- A medium the server is still processing (202, or `url: null`) would be refused on a status,
+  and waiting for it would hold a worker: the part ends `Pending({"media_ids": [...]})`, and
+  when the daemon comes back it asks `GET /api/v1/media/:id` and posts once all are ready.
 - Every status carries an `Idempotency-Key` derived from (store, delivery, part): Mastodon keeps
   it an hour per account and answers a repeat with the original status, so a resend after an
   unknown outcome cannot duplicate the part.
@@ -20,7 +23,6 @@ import json
 import logging
 import re
 import threading
-import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -30,9 +32,6 @@ from typing import Any
 
 import requests  # type: ignore[import-untyped]
 
-from content.networks import NETWORKS as PLATFORMS
-from content.networks import NetworkRules as PlatformRules
-from content.networks import ServerLimits
 from scheduler.publishers.base import (
     AccountStatus,
     Found,
@@ -40,37 +39,36 @@ from scheduler.publishers.base import (
     OutgoingDelivery,
     OutgoingImage,
     OutgoingPart,
+    Pending,
     Permanent,
-    Publisher,
+    PublisherSpec,
     Sent,
     Transient,
     UnknownOutcome,
 )
 from scheduler.publishers.http import (
     DEFAULT_TIMEOUT,
-    Redactor,
-    connection_failed,
-    data_dir,
+    HttpPublisher,
+    Page,
+    mime_of,
     new_session,
-    response_words,
-    status_failed,
-    timeout_from_env,
+    require_variables,
+    timeouts,
+    utc_now,
     write_private,
 )
+from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ENV = ("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN")
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 # Reconcile reads the last 80 statuses (2 pages of 40, the API's largest page).
 RECENT_PAGES = 2
 PAGE_SIZE = 40
-# A media upload answered 202 is still processing: ask again this often, this many times.
-MEDIA_POLL_SECONDS = 0.5
-MEDIA_POLLS = 20
+# Media still processing: look again this much later; give up after this long.
+MEDIA_RETRY = timedelta(seconds=5)
+MEDIA_GIVE_UP = timedelta(minutes=30)
 INSTANCE_TTL = timedelta(hours=24)
-_MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "JPG": "image/jpeg", "GIF": "image/gif",
-         "WEBP": "image/webp"}
 
 
 def idempotency_key(delivery: OutgoingDelivery, part: OutgoingPart) -> str:
@@ -79,61 +77,60 @@ def idempotency_key(delivery: OutgoingDelivery, part: OutgoingPart) -> str:
     return "crier-" + hashlib.sha256(seed).hexdigest()[:40]
 
 
-class MastodonPublisher(Publisher):
+class MastodonPublisher(HttpPublisher):
     """Publishes to one Mastodon account on one server."""
 
     name = "mastodon"
+    label = "Mastodon"
 
     def __init__(self, base_url: str, access_token: str, *, visibility: str = "public",
                  content_warning: str = "", timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 session: requests.Session | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         if visibility not in VISIBILITIES:
             raise Permanent(f"MASTODON_VISIBILITY must be one of {', '.join(VISIBILITIES)}, "
                             f"got {visibility!r}")
+        super().__init__(secrets=[access_token], timeout=timeout, session=session, clock=clock)
         self.base_url = base_url.rstrip("/")
         self.visibility = visibility
         self.content_warning = content_warning
-        self.session: requests.Session = new_session(timeout)
-        self._token = access_token
-        self._redact = Redactor([access_token])
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._account: dict[str, Any] | None = None
+        self._authorization = f"Bearer {access_token}"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> MastodonPublisher:
-        missing = [name for name in ENV if not env.get(name, "").strip()]
-        if missing:
-            raise Permanent(f"Mastodon: set {', '.join(missing)} to publish to Mastodon")
-        base_url = env["MASTODON_BASE_URL"].strip()
+    def from_settings(cls, settings: Settings, *,
+                      session: requests.Session | None = None,
+                      clock: Callable[[], datetime] = utc_now) -> MastodonPublisher:
+        require_variables(settings, PUBLISHER, "Mastodon")
+        base_url = settings.require("MASTODON_BASE_URL")
         if not base_url.startswith(("http://", "https://")):
             raise Permanent(f"MASTODON_BASE_URL must start with https://, got {base_url}")
-        return cls(base_url, env["MASTODON_ACCESS_TOKEN"].strip(),
-                   timeout=timeout_from_env(env))
+        return cls(base_url, settings.require("MASTODON_ACCESS_TOKEN"),
+                   timeout=timeouts(settings), session=session, clock=clock)
 
     # ---- the interface ---------------------------------------------------------------------
 
     def publish_part(
         self, delivery: OutgoingDelivery, part: OutgoingPart, previous: Sent | None
-    ) -> Sent:
+    ) -> Sent | Pending:
         what = _what(delivery, part)
-        media_ids = [self._upload(image, f"{what}, image {n}")
-                     for n, image in enumerate(part.images, 1)]
+        media = self._media(part, what)
+        if isinstance(media, Pending):
+            return media
         visibility = str(part.payload.get("visibility") or self.visibility)
         warning = str(part.payload.get("content_warning") or self.content_warning)
         body: dict[str, Any] = {"status": part.text, "visibility": visibility}
-        if media_ids:
-            body["media_ids"] = media_ids
+        if media:
+            body["media_ids"] = media
         if previous is not None:
             body["in_reply_to_id"] = previous.remote_id
         if warning:
             body["spoiler_text"] = warning
         headers = {"Idempotency-Key": idempotency_key(delivery, part)}
-        status = self._request("POST", "/api/v1/statuses", what, creates_post=True,
-                               json=body, headers=headers)
+        status = self.request("POST", self._url("/api/v1/statuses"), what, creates_post=True,
+                              json=body, headers=headers)
         status_id = str(status.get("id") or "")
         if not status_id:
-            raise UnknownOutcome(self._redact(f"{what}: Mastodon answered without a status id"))
+            raise UnknownOutcome(self.redact(f"{what}: Mastodon answered without a status id"))
         log.info("%s: posted as %s", what, status_id)
         return Sent(status_id, status.get("url") or status.get("uri"))
 
@@ -145,96 +142,126 @@ class MastodonPublisher(Publisher):
             return Lookup(Found.UNKNOWN, None,
                           f"cannot read the account's statuses ({exc}); look on Mastodon")
 
-    def _search(self, what: str, part: OutgoingPart) -> Lookup:
-        account_id = str(self._me(what).get("id"))
-        want = comparable(part.text)
-        read = 0
-        max_id: str | None = None
-        for _ in range(RECENT_PAGES):
-            params: dict[str, Any] = {"limit": PAGE_SIZE}
-            if max_id:
-                params["max_id"] = max_id
-            page = self._request("GET", f"/api/v1/accounts/{account_id}/statuses", what,
-                                 creates_post=False, params=params)
-            if not isinstance(page, list) or not page:
-                break
-            read += len(page)
-            for status in page:
-                if comparable(html_to_text(str(status.get("content") or ""))) == want:
-                    sent = Sent(str(status["id"]), status.get("url") or status.get("uri"))
-                    return Lookup(Found.YES, sent, f"status {status['id']} has the part's text")
-            max_id = str(page[-1].get("id"))
-        # Not found: a resend carries the same Idempotency-Key, so even a status missed here
-        # (within its hour) comes back as the original instead of a second copy.
-        return Lookup(Found.NO, None,
-                      f"not among the account's {read} most recent statuses on "
-                      f"{self.base_url}")
-
     def check_account(self) -> AccountStatus:
         try:
-            account = self._me("Mastodon", fresh=True)
+            account = self.whoami("Mastodon", fresh=True)
         except (Permanent, Transient) as exc:
             return AccountStatus(False, str(exc))
         except Exception as exc:  # a rate limit or an odd answer: not working either way
-            return AccountStatus(False, self._redact(f"Mastodon: {exc}"))
-        return AccountStatus(True, self._redact(
+            return AccountStatus(False, self.redact(f"Mastodon: {exc}"))
+        return AccountStatus(True, self.redact(
             f"signed in as @{account.get('acct')} on {self.base_url}"))
+
+    def fetch_identity(self, what: str) -> dict[str, Any]:
+        account = self.request("GET", self._url("/api/v1/accounts/verify_credentials"),
+                               f"{what}: checking the account")
+        if not isinstance(account, dict):
+            raise Permanent(f"{what}: Mastodon did not say whose the token is")
+        return account
+
+    def send(self, method: str, url: str, what: str, *, creates_post: bool = False,
+             **kwargs: Any) -> requests.Response:
+        # Per request, not on the session: an injected session may serve several accounts.
+        kwargs["headers"] = {"Authorization": self._authorization, **kwargs.get("headers", {})}
+        return super().send(method, url, what, creates_post=creates_post, **kwargs)
 
     # ---- steps -----------------------------------------------------------------------------
 
-    def _upload(self, image: OutgoingImage, what: str) -> str:
-        mime = _MIME.get(image.format.upper(), "application/octet-stream")
-        extension = mime.rpartition("/")[2]
-        media = self._request(
-            "POST", "/api/v2/media", what, creates_post=False,
-            files={"file": (f"image.{extension}", image.data, mime)},
-            data={"description": image.alt})
-        media_id = str(media.get("id") or "")
-        if not media_id:
-            raise Permanent(self._redact(f"{what}: Mastodon answered without a media id"))
-        # 202 (and 206 when asked again): still processing; a status attaching it now would be
-        # refused, so wait for it, a bounded while.
-        polls = 0
-        while media.get("_status") in (202, 206):
-            if polls == MEDIA_POLLS:
-                raise Transient(f"{what}: Mastodon is still processing the image", sent=False)
-            self._sleep(MEDIA_POLL_SECONDS)
-            polls += 1
-            media = self._request("GET", f"/api/v1/media/{media_id}", what, creates_post=False)
-        return media_id
+    def _media(self, part: OutgoingPart, what: str) -> list[str] | Pending:
+        """The part's media ids once all are processed, or Pending while some are not."""
+        if not part.images:
+            return []
+        checkpoint = part.checkpoint or {}
+        ids = [str(i) for i in checkpoint.get("media_ids") or []]
+        since = _instant(checkpoint.get("since")) or self.clock()
+        if len(ids) == len(part.images):
+            ready = self._processed(ids, what)
+            if ready is None:  # the server forgot them (expired): upload afresh
+                ids = []
+        if len(ids) != len(part.images):
+            ids, ready, since = [], True, self.clock()
+            for n, image in enumerate(part.images, 1):
+                media_id, done = self._upload(image, f"{what}, image {n}")
+                ids.append(media_id)
+                ready = ready and done
+        if ready:
+            return ids
+        if self.clock() - since > MEDIA_GIVE_UP:
+            raise Permanent(f"{what}: Mastodon was still processing the images after "
+                            f"{MEDIA_GIVE_UP}; retry the delivery to upload them again")
+        return Pending({"media_ids": ids, "since": since.isoformat()},
+                       self.clock() + MEDIA_RETRY, f"{what}: Mastodon is processing the images")
 
-    def _me(self, what: str, fresh: bool = False) -> dict[str, Any]:
-        with self._lock:
-            if self._account is not None and not fresh:
-                return self._account
-        account = self._request("GET", "/api/v1/accounts/verify_credentials",
-                                f"{what}: checking the account", creates_post=False)
-        with self._lock:
-            self._account = account
-        return dict(account)
-
-    def _request(self, method: str, path: str, what: str, *, creates_post: bool,
-                 **kwargs: Any) -> Any:
-        headers = {"Authorization": f"Bearer {self._token}", **kwargs.pop("headers", {})}
-        try:
-            response = self.session.request(method, self.base_url + path, headers=headers,
-                                            **kwargs)
-        except requests.RequestException as exc:
-            raise connection_failed(exc, what, creates_post=creates_post,
-                                    redact=self._redact) from None
+    def _upload(self, image: OutgoingImage, what: str) -> tuple[str, bool]:
+        """(media id, processed already) of one uploaded image."""
+        mime = mime_of(image.format)
+        response = self.send("POST", self._url("/api/v2/media"), what,
+                             files={"file": (f"image.{mime.rpartition('/')[2]}", image.data,
+                                             mime)},
+                             data={"description": image.alt})
         if not 200 <= response.status_code < 300:
-            raise status_failed(response.status_code, response_words(response),
-                                f"{what}: Mastodon said", creates_post=creates_post,
-                                redact=self._redact, headers=response.headers) from None
-        try:
-            body = response.json()
-        except ValueError:
-            raise UnknownOutcome(self._redact(
-                f"{what}: Mastodon answered {response.status_code} with something not JSON")
-            ) from None
-        if isinstance(body, dict) and response.status_code != 200:
-            body["_status"] = response.status_code
-        return body
+            raise self.refusal(response, what, creates_post=False)
+        media = self.json_body(response, what, creates_post=False)
+        media_id = str(media.get("id") or "") if isinstance(media, dict) else ""
+        if not media_id:
+            raise Permanent(self.redact(f"{what}: Mastodon answered without a media id"))
+        return media_id, response.status_code == 200 and media.get("url") is not None
+
+    def _processed(self, ids: list[str], what: str) -> bool | None:
+        """Whether every medium is processed; None when one is gone from the server."""
+        ready = True
+        for media_id in ids:
+            response = self.send("GET", self._url(f"/api/v1/media/{media_id}"), what)
+            if response.status_code == 404:
+                return None
+            if response.status_code == 422:
+                raise Permanent(self.redact(
+                    f"{what}: Mastodon could not process medium {media_id}: "
+                    f"{self.words(response)}"))
+            if not 200 <= response.status_code < 300:
+                raise self.refusal(response, what, creates_post=False)
+            media = self.json_body(response, what, creates_post=False)
+            ready = ready and response.status_code == 200 and media.get("url") is not None
+        return ready
+
+    def _search(self, what: str, part: OutgoingPart) -> Lookup:
+        account_id = str(self.whoami(what).get("id"))
+        want = comparable(part.text)
+
+        def page(max_id: str | None) -> Page[dict[str, Any]]:
+            params: dict[str, Any] = {"limit": PAGE_SIZE}
+            if max_id:
+                params["max_id"] = max_id
+            statuses = self.request("GET", self._url(f"/api/v1/accounts/{account_id}/statuses"),
+                                    what, params=params)
+            if not isinstance(statuses, list) or not statuses:
+                return [], None
+            return statuses, str(statuses[-1].get("id"))
+
+        def same(status: dict[str, Any]) -> bool:
+            return comparable(html_to_text(str(status.get("content") or ""))) == want
+
+        statuses = self.read_recent(page, pages=RECENT_PAGES, stop=same)
+        for status in statuses:
+            if same(status):
+                sent = Sent(str(status["id"]), status.get("url") or status.get("uri"))
+                return Lookup(Found.YES, sent, f"status {status['id']} has the part's text")
+        # Not found: a resend carries the same Idempotency-Key, so even a status missed here
+        # (within its hour) comes back as the original instead of a second copy.
+        return Lookup(Found.NO, None,
+                      f"not among the account's {len(statuses)} most recent statuses on "
+                      f"{self.base_url}")
+
+    def _url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def _instant(raw: object) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 # ---- comparing texts -------------------------------------------------------------------------
@@ -281,65 +308,73 @@ def comparable(text: str) -> str:
 
 # ---- the server's limits ---------------------------------------------------------------------
 
-_rules_cache: dict[str, tuple[datetime, PlatformRules]] = {}
-_rules_lock = threading.Lock()
+# What the formatter reads from `/api/v2/instance`: the rules' field -> (section, key).
+_LIMITS = {
+    "limit": ("statuses", "max_characters"),
+    "url_length": ("statuses", "characters_reserved_per_url"),
+    "max_images": ("statuses", "max_media_attachments"),
+    "alt_limit": ("media_attachments", "description_limit"),
+    "image_bytes": ("media_attachments", "image_size_limit"),
+}
+_limits_cache: dict[str, tuple[datetime, dict[str, int]]] = {}
+_limits_lock = threading.Lock()
 
 
-def instance_rules(env: Mapping[str, str], *, now: datetime | None = None,
-                   session: requests.Session | None = None) -> PlatformRules:
-    """Mastodon's rules as the configured server sets them (`GET /api/v2/instance`): its
-    character limit, what a URL counts, images per status and the alt-text limit.
+def instance_limits(settings: Settings, *, now: datetime | None = None,
+                    session: requests.Session | None = None) -> dict[str, int]:
+    """The limits the configured server sets (`GET /api/v2/instance`), as the rules' fields:
+    {"limit": max_characters, "url_length": characters_reserved_per_url, "max_images",
+    "alt_limit", "image_bytes"}, each only when the server names it.
 
-    Cached in memory and in `CRIER_DATA_DIR/mastodon-instance-*.json` for 24 hours. When the
-    server cannot be asked, the last answer is used however old, else Mastodon's defaults (500);
-    either way a warning is logged. Without MASTODON_BASE_URL: the defaults.
+    Cached in memory and in `settings.data_dir/mastodon-instance-*.json` for 24 hours. When the
+    server cannot be asked, the last answer is used however old, else {} (Mastodon's defaults
+    hold); either way a warning is logged. Without MASTODON_BASE_URL: {}.
     """
-    defaults = PLATFORMS["mastodon"]
-    base_url = env.get("MASTODON_BASE_URL", "").strip().rstrip("/")
+    base_url = (settings.value("MASTODON_BASE_URL") or "").rstrip("/")
     if not base_url:
-        return defaults
+        return {}
     now = now or datetime.now(UTC)
-    with _rules_lock:
-        cached = _rules_cache.get(base_url)
+    with _limits_lock:
+        cached = _limits_cache.get(base_url)
     if cached is not None and now - cached[0] < INSTANCE_TTL:
-        return cached[1]
-    path = _instance_file(env, base_url)
+        return dict(cached[1])
+    path = _instance_file(settings, base_url)
     stored = _read_instance(path, base_url)
     if stored is not None and now - stored[0] < INSTANCE_TTL:
-        rules = _rules(defaults, stored[1])
-        with _rules_lock:
-            _rules_cache[base_url] = (stored[0], rules)
-        return rules
+        limits = _limits(stored[1])
+        with _limits_lock:
+            _limits_cache[base_url] = (stored[0], limits)
+        return dict(limits)
     try:
-        configuration = _fetch_instance(base_url, session or new_session(timeout_from_env(env)))
+        configuration = _fetch_instance(base_url, session or new_session(timeouts(settings)))
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         if stored is not None:
             log.warning("Mastodon: cannot read %s/api/v2/instance (%s); using its limits from "
                         "%s", base_url, type(exc).__name__, stored[0].isoformat())
-            return _rules(defaults, stored[1])
+            return _limits(stored[1])
         log.warning("Mastodon: cannot read %s/api/v2/instance (%s); assuming Mastodon's "
-                    "defaults (%d characters)", base_url, type(exc).__name__, defaults.limit)
-        return defaults
+                    "defaults", base_url, type(exc).__name__)
+        return {}
     try:
         write_private(path, json.dumps({"base_url": base_url, "fetched_at": now.isoformat(),
                                         "configuration": configuration}).encode())
     except OSError as exc:
         log.warning("Mastodon: cannot cache the server's limits in %s: %s", path, exc.strerror)
-    rules = _rules(defaults, configuration)
-    with _rules_lock:
-        _rules_cache[base_url] = (now, rules)
-    return rules
+    limits = _limits(configuration)
+    with _limits_lock:
+        _limits_cache[base_url] = (now, limits)
+    return dict(limits)
 
 
 def clear_instance_cache() -> None:
     """Forget the limits kept in memory (the files stay)."""
-    with _rules_lock:
-        _rules_cache.clear()
+    with _limits_lock:
+        _limits_cache.clear()
 
 
-def _instance_file(env: Mapping[str, str], base_url: str) -> Path:
+def _instance_file(settings: Settings, base_url: str) -> Path:
     digest = hashlib.sha256(base_url.encode()).hexdigest()[:12]
-    return data_dir(env) / f"mastodon-instance-{digest}.json"
+    return settings.data_dir / f"mastodon-instance-{digest}.json"
 
 
 def _read_instance(path: Path, base_url: str) -> tuple[datetime, dict[str, Any]] | None:
@@ -361,26 +396,27 @@ def _fetch_instance(base_url: str, session: requests.Session) -> dict[str, Any]:
     return configuration
 
 
-def _rules(defaults: PlatformRules, configuration: Mapping[str, Any]) -> PlatformRules:
-    statuses = configuration.get("statuses") or {}
-    media = configuration.get("media_attachments") or {}
-
-    def number(section: Mapping[str, Any], key: str) -> int | None:
-        value = section.get(key)
-        return value if isinstance(value, int) and value > 0 else None
-
-    # What the numbers change is the network's own rule (content/networks/mastodon.py).
-    return defaults.with_server(ServerLimits(
-        limit=number(statuses, "max_characters"),
-        url_length=number(statuses, "characters_reserved_per_url"),
-        max_images=number(statuses, "max_media_attachments"),
-        alt_limit=number(media, "description_limit"),
-        image_bytes=number(media, "image_size_limit")))
+def _limits(configuration: Mapping[str, Any]) -> dict[str, int]:
+    limits: dict[str, int] = {}
+    for field_name, (section, key) in _LIMITS.items():
+        value = (configuration.get(section) or {}).get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            limits[field_name] = value
+    return limits
 
 
 def _what(delivery: OutgoingDelivery, part: OutgoingPart) -> str:
     return f"Mastodon: part {part.index + 1} of {len(delivery.parts)} of delivery {delivery.id}"
 
 
-__all__ = ["ENV", "MastodonPublisher", "clear_instance_cache", "comparable", "html_to_text",
-           "idempotency_key", "instance_rules"]
+PUBLISHER = PublisherSpec(
+    network="mastodon",
+    variables=("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN"),
+    account_variable="MASTODON_BASE_URL",
+    secrets=("MASTODON_ACCESS_TOKEN",),
+    factory=MastodonPublisher.from_settings,
+    server_limits=instance_limits,
+)
+
+__all__ = ["PUBLISHER", "MastodonPublisher", "clear_instance_cache", "comparable",
+           "html_to_text", "idempotency_key", "instance_limits"]

@@ -6,10 +6,11 @@ that would be sent), and for each part it "sends" it appends one JSON line to
 `OUTBOX/<network>/sent.jsonl`: that log is the network's view of what it received, the one that
 duplicates and gaps are counted from, and the one `lookup` reads to reconcile.
 
-`CRIER_OUTBOX_DIR` sets the folder (default `outbox/` in the working directory).
-`CRIER_OUTBOX_DELAY_MS` makes each send take that long, half before the line is appended (the
-request on its way) and half after (the answer on its way back), so that a process killed in
-the second half has sent a part it never heard about: the case reconcile exists for.
+`settings.outbox_dir` (CRIER_OUTBOX_DIR) is the folder, `outbox/` in the working directory by
+default. `settings.outbox_delay_ms` (CRIER_OUTBOX_DELAY_MS) makes each send take that long, half
+before the line is appended (the request on its way) and half after (the answer on its way
+back), so that a process killed in the second half has sent a part it never heard about: the
+case reconcile exists for.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,19 +34,15 @@ from scheduler.publishers.base import (
     OutgoingPart,
     Permanent,
     Publisher,
+    PublisherSpec,
     Sent,
 )
+from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SENT_LOG = "sent.jsonl"
 _EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "JPG": "jpg", "WEBP": "webp", "GIF": "gif"}
-
-
-def outbox_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    raw = env.get("CRIER_OUTBOX_DIR", "").strip()
-    return Path(raw) if raw else Path.cwd() / "outbox"
 
 
 class OutboxPublisher(Publisher):
@@ -62,14 +59,8 @@ class OutboxPublisher(Publisher):
         self._clock = clock
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> OutboxPublisher:
-        env = os.environ if env is None else env
-        raw = env.get("CRIER_OUTBOX_DELAY_MS", "").strip() or "0"
-        try:
-            delay = int(raw)
-        except ValueError:
-            raise ValueError(f"CRIER_OUTBOX_DELAY_MS must be a whole number, got {raw!r}") from None
-        return cls(outbox_dir(env), delay)
+    def from_settings(cls, settings: Settings) -> OutboxPublisher:
+        return cls(settings.outbox_dir, settings.outbox_delay_ms)
 
     def folder(self, platform: str, delivery_id: int) -> Path:
         """Where a delivery's files go."""
@@ -156,13 +147,23 @@ class OutboxPublisher(Publisher):
         return payload
 
 
+# No variables: the outbox is what a network without an account uses.
+PUBLISHER = PublisherSpec(network="outbox", variables=(), account_variable=None, secrets=(),
+                          factory=OutboxPublisher.from_settings)
+
+
 def _append(path: Path, entry: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         # Several daemons append to the same log: one locked write per line keeps lines whole.
         fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            # A writer killed mid-write (kill -9 can cut a write short) left half a line: start
+            # a new one, or this line would be glued to it and unreadable.
+            data = b"\n" + data
         os.write(fd, data)
     finally:
         os.close(fd)  # closing releases the lock

@@ -16,6 +16,10 @@ the account's recent posts.
 
 `X_API_BASE_URL` (for tests and self-hosted proxies only) sends every request meant for X's hosts
 to another address, keeping path and query: the signature is still made over X's real URL.
+
+tweepy signs and posts; what its errors mean is decided by the shared `HttpPublisher` code, like
+every other network's. tweepy (and the X counter) load in the factory, not on import: the
+declaration is read by every command.
 """
 
 from __future__ import annotations
@@ -24,15 +28,14 @@ import html
 import logging
 import threading
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests  # type: ignore[import-untyped]
-import tweepy
 
-from content.counting.x import extract_urls
 from scheduler.publishers.base import (
     AccountStatus,
     Found,
@@ -41,24 +44,24 @@ from scheduler.publishers.base import (
     OutgoingImage,
     OutgoingPart,
     Permanent,
-    Publisher,
     PublishError,
-    RateLimited,
+    PublisherSpec,
     Sent,
     UnknownOutcome,
 )
 from scheduler.publishers.http import (
     DEFAULT_TIMEOUT,
-    Redactor,
+    HttpPublisher,
+    Page,
     TimeoutAdapter,
-    connection_failed,
     guard_library_logs,
     json_words,
-    new_session,
-    reset_time,
-    status_failed,
-    timeout_from_env,
+    mime_of,
+    require_variables,
+    timeouts,
+    utc_now,
 )
+from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
 # At DEBUG these log what goes over the wire: tweepy whole responses (a server may echo a
@@ -82,8 +85,12 @@ MAX_ALT_TEXT = 1000
 RECENT_PAGES = 2
 PAGE_SIZE = 100
 DUPLICATE = "duplicate content"
-_MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "JPG": "image/jpeg", "GIF": "image/gif",
-         "WEBP": "image/webp"}
+
+
+def _tweepy() -> Any:
+    import tweepy
+
+    return tweepy
 
 
 class RewriteAdapter(TimeoutAdapter):
@@ -104,6 +111,8 @@ class RewriteAdapter(TimeoutAdapter):
 def normalise(text: str) -> str:
     """A post's text as it can be compared with what X returns: NFC, HTML entities unescaped,
     every URL removed (X rewrites them to t.co), whitespace collapsed."""
+    from content.counting.x import extract_urls
+
     text = unicodedata.normalize("NFC", html.unescape(text))
     spans = extract_urls(text)
     out, last = [], 0
@@ -121,43 +130,51 @@ class _Tweet:
     parent: str | None  # the post it replies to
 
 
-class XPublisher(Publisher):
+class XPublisher(HttpPublisher):
     """Publishes to one X account (the one whose access token is configured)."""
 
     name = "x"
+    label = "X"
 
     def __init__(self, consumer_key: str, consumer_secret: str, access_token: str,
                  access_token_secret: str, *, base_url: str | None = None,
-                 timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
-        self._client = tweepy.Client(
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+                 session: requests.Session | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        tweepy = _tweepy()
+        secrets = [consumer_key, consumer_secret, access_token, access_token_secret]
+        self._client: Any = tweepy.Client(
             consumer_key=consumer_key, consumer_secret=consumer_secret,
             access_token=access_token, access_token_secret=access_token_secret,
             return_type=dict, wait_on_rate_limit=False)  # the daemon waits, not a worker
-        self.session: requests.Session = new_session(timeout, self._client.session)
+        # tweepy passes no timeout: its own session gets the timeout adapter, an injected one
+        # keeps its transport. Either way tweepy and our media calls share it.
+        super().__init__(secrets=secrets, timeout=timeout, clock=clock,
+                         session=session or self._client.session)
+        if session is None:
+            self.session.mount("http://", TimeoutAdapter(timeout))
+            self.session.mount("https://", TimeoutAdapter(timeout))
+        self._client.session = self.session
         if base_url:
             adapter = RewriteAdapter(base_url, timeout)
             for prefix in X_HOSTS:
                 self.session.mount(prefix, adapter)
         self._auth = tweepy.OAuth1UserHandler(
             consumer_key, consumer_secret, access_token, access_token_secret).apply_auth()
-        secrets = [consumer_key, consumer_secret, access_token, access_token_secret]
-        self._redact = Redactor(secrets)
         guard_library_logs(LIBRARY_LOGGERS, secrets)
         self._lock = threading.Lock()
-        self._user_id: str | None = None
         # Parts X refused as duplicates that reconcile could not find: lookup must not say NO.
         self._refused_as_duplicate: set[tuple[str, int, int]] = set()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> XPublisher:
-        missing = [name for name in ENV if not env.get(name, "").strip()]
-        if missing:
-            raise Permanent(f"X: set {', '.join(missing)} to publish to X")
-        base_url = env.get("X_API_BASE_URL", "").strip() or None
+    def from_settings(cls, settings: Settings, *,
+                      session: requests.Session | None = None) -> XPublisher:
+        require_variables(settings, PUBLISHER, "X")
+        base_url = settings.value("X_API_BASE_URL")
         if base_url and not base_url.startswith(("http://", "https://")):
             raise Permanent(f"X_API_BASE_URL must start with http:// or https://, got {base_url}")
-        return cls(*(env[name].strip() for name in ENV), base_url=base_url,
-                   timeout=timeout_from_env(env))
+        return cls(*(settings.require(name) for name in ENV), base_url=base_url,
+                   timeout=timeouts(settings), session=session)
 
     # ---- the interface ---------------------------------------------------------------------
 
@@ -178,19 +195,18 @@ class XPublisher(Publisher):
             kwargs["media_ids"] = media_ids
         if previous is not None:
             kwargs["in_reply_to_tweet_id"] = previous.remote_id
+        tweepy = _tweepy()
         try:
             body = self._client.create_tweet(**kwargs)
         except tweepy.Forbidden as exc:
             if DUPLICATE in _words(exc).lower():
                 return self._already_live(delivery, part, what, _words(exc))
-            raise self._http_error(exc, what, creates_post=True) from None
-        except tweepy.HTTPException as exc:
-            raise self._http_error(exc, what, creates_post=True) from None
-        except requests.RequestException as exc:
-            raise connection_failed(exc, what, creates_post=True, redact=self._redact) from None
+            raise self._classified(exc, what, creates_post=True) from None
+        except (tweepy.HTTPException, requests.RequestException) as exc:
+            raise self._classified(exc, what, creates_post=True) from None
         tweet_id = str(((body or {}).get("data") or {}).get("id") or "")
         if not tweet_id:
-            raise UnknownOutcome(self._redact(f"{what}: X answered without a post id: {body}"))
+            raise UnknownOutcome(self.redact(f"{what}: X answered without a post id: {body}"))
         log.info("%s: posted as %s", what, tweet_id)
         return Sent(tweet_id, _url(tweet_id))
 
@@ -217,48 +233,47 @@ class XPublisher(Publisher):
 
     def check_account(self) -> AccountStatus:
         try:
-            body = self._client.get_me(user_auth=True)
-        except tweepy.HTTPException as exc:
-            return AccountStatus(False, str(self._http_error(exc, "X", creates_post=False)))
-        except requests.RequestException as exc:
-            error = connection_failed(exc, "X", creates_post=False, redact=self._redact)
-            return AccountStatus(False, str(error))
-        data = (body or {}).get("data") or {}
-        with self._lock:
-            self._user_id = str(data.get("id") or "") or None
-        return AccountStatus(True, self._redact(
+            data = self.whoami("X", fresh=True)
+        except PublishError as exc:
+            return AccountStatus(False, str(exc))
+        return AccountStatus(True, self.redact(
             f"signed in as @{data.get('username')} (user id {data.get('id')})"))
+
+    def fetch_identity(self, what: str) -> dict[str, Any]:
+        tweepy = _tweepy()
+        try:
+            body = self._client.get_me(user_auth=True)
+        except (tweepy.HTTPException, requests.RequestException) as exc:
+            raise self._classified(exc, f"{what}: reading the account",
+                                   creates_post=False) from None
+        data = (body or {}).get("data") or {}
+        if not data.get("id"):
+            raise Permanent(f"{what}: X did not say which account the token belongs to")
+        return dict(data)
+
+    def words(self, response: requests.Response) -> str:
+        try:
+            return json_words(response.json()) or str(response.reason or "")
+        except ValueError:
+            return (response.text or "")[:500] or str(response.reason or "")
 
     # ---- steps -----------------------------------------------------------------------------
 
     def _upload(self, image: OutgoingImage, what: str) -> str:
-        mime = _MIME.get(image.format.upper(), "application/octet-stream")
+        # Before the post itself: a failure here cannot duplicate anything.
+        mime = mime_of(image.format)
         extension = mime.rpartition("/")[2]
-        body = self._post(f"{X_API}/2/media/upload", what,
-                          files={"media": (f"image.{extension}", image.data, mime)},
-                          data={"media_category": "tweet_image"})
+        body = self.request("POST", f"{X_API}/2/media/upload", what, auth=self._auth,
+                            files={"media": (f"image.{extension}", image.data, mime)},
+                            data={"media_category": "tweet_image"})
         media_id = str(((body or {}).get("data") or {}).get("id") or "")
         if not media_id:
-            raise Permanent(self._redact(f"{what}: X answered the upload without a media id"))
+            raise Permanent(self.redact(f"{what}: X answered the upload without a media id"))
         if image.alt:
-            self._post(f"{X_API}/2/media/metadata", f"{what}, alt text",
-                       json={"id": media_id, "metadata": {"alt_text": {"text": image.alt}}})
+            self.request("POST", f"{X_API}/2/media/metadata", f"{what}, alt text",
+                         auth=self._auth,
+                         json={"id": media_id, "metadata": {"alt_text": {"text": image.alt}}})
         return media_id
-
-    def _post(self, url: str, what: str, **kwargs: Any) -> Any:
-        """A signed request before the post itself: a failure here cannot duplicate anything."""
-        try:
-            response = self.session.post(url, auth=self._auth, **kwargs)
-        except requests.RequestException as exc:
-            raise connection_failed(exc, what, creates_post=False, redact=self._redact) from None
-        if not 200 <= response.status_code < 300:
-            words = _response_words(response)
-            raise status_failed(response.status_code, words, what, creates_post=False,
-                                redact=self._redact, headers=response.headers)
-        try:
-            return response.json()
-        except ValueError:
-            raise Permanent(self._redact(f"{what}: X answered with something not JSON")) from None
 
     def _already_live(self, delivery: OutgoingDelivery, part: OutgoingPart, what: str,
                       words: str) -> Sent:
@@ -266,7 +281,7 @@ class XPublisher(Publisher):
         try:
             tweets = self._recent(what)
         except Permanent as exc:
-            raise UnknownOutcome(self._redact(
+            raise UnknownOutcome(self.redact(
                 f"{what}: X refused it as a duplicate ({words}), so it is probably live, but "
                 f"the account's posts cannot be read to confirm it ({exc})")) from None
         found, detail = _find(delivery, part, tweets)
@@ -277,41 +292,22 @@ class XPublisher(Publisher):
         want = normalise(part.text)
         other = next((t for t in tweets.values() if t.text == want), None)
         if other is not None and not detail:
-            raise Permanent(self._redact(
+            raise Permanent(self.redact(
                 f"{what}: X refused it as a duplicate of an earlier post ({other.id}) that is "
                 f"not part of this thread: X will not take the same text twice; edit the "
                 f"part and retry ({words})"))
         with self._lock:
             self._refused_as_duplicate.add(_key(delivery, part))
-        raise UnknownOutcome(self._redact(
+        raise UnknownOutcome(self.redact(
             f"{what}: X refused it as a duplicate ({words}), so it is probably live, but "
             f"reconcile could not find it{': ' + detail if detail else ''}"))
 
-    def _me(self, what: str) -> str:
-        with self._lock:
-            if self._user_id is not None:
-                return self._user_id
-        try:
-            body = self._client.get_me(user_auth=True)
-        except tweepy.HTTPException as exc:
-            raise self._http_error(exc, f"{what}: reading the account", creates_post=False) \
-                from None
-        except requests.RequestException as exc:
-            raise connection_failed(exc, f"{what}: reading the account", creates_post=False,
-                                    redact=self._redact) from None
-        user_id = str(((body or {}).get("data") or {}).get("id") or "")
-        if not user_id:
-            raise Permanent(f"{what}: X did not say which account the token belongs to")
-        with self._lock:
-            self._user_id = user_id
-        return user_id
-
     def _recent(self, what: str) -> dict[str, _Tweet]:
         """The account's most recent posts, by id (replies included, reposts not)."""
-        user_id = self._me(what)
-        tweets: dict[str, _Tweet] = {}
-        token: str | None = None
-        for _ in range(RECENT_PAGES):
+        user_id = str(self.whoami(what)["id"])
+        tweepy = _tweepy()
+
+        def page(token: str | None) -> Page[_Tweet]:
             params: dict[str, Any] = {
                 "max_results": PAGE_SIZE, "exclude": ["retweets"],
                 "tweet_fields": ["referenced_tweets"], "user_auth": True}
@@ -319,35 +315,25 @@ class XPublisher(Publisher):
                 params["pagination_token"] = token
             try:
                 body = self._client.get_users_tweets(user_id, **params)
-            except tweepy.HTTPException as exc:
-                raise self._http_error(exc, f"{what}: reading recent posts",
+            except (tweepy.HTTPException, requests.RequestException) as exc:
+                raise self._classified(exc, f"{what}: reading recent posts",
                                        creates_post=False) from None
-            except requests.RequestException as exc:
-                raise connection_failed(exc, f"{what}: reading recent posts",
-                                        creates_post=False, redact=self._redact) from None
+            tweets = []
             for item in (body or {}).get("data") or []:
                 parent = next((str(ref.get("id")) for ref in item.get("referenced_tweets") or []
                                if ref.get("type") == "replied_to"), None)
-                tweets[str(item["id"])] = _Tweet(str(item["id"]),
-                                                 normalise(str(item.get("text", ""))), parent)
-            token = ((body or {}).get("meta") or {}).get("next_token")
-            if not token:
-                break
-        return tweets
+                tweets.append(_Tweet(str(item["id"]), normalise(str(item.get("text", ""))),
+                                     parent))
+            return tweets, ((body or {}).get("meta") or {}).get("next_token")
 
-    def _http_error(self, exc: Any, what: str, *, creates_post: bool) -> PublishError:
-        response = exc.response
-        if isinstance(exc, tweepy.TooManyRequests):
-            headers = dict(response.headers)
-            when = reset_time(headers)
-            if when is None and exc.reset_time:
-                headers["x-rate-limit-reset"] = str(exc.reset_time)
-            error = status_failed(429, _words(exc), what, creates_post=creates_post,
-                                  redact=self._redact, headers=headers)
-            assert isinstance(error, RateLimited)
-            return error
-        return status_failed(response.status_code, _words(exc), what, creates_post=creates_post,
-                             redact=self._redact, headers=response.headers)
+        return {t.id: t for t in self.read_recent(page, pages=RECENT_PAGES)}
+
+    def _classified(self, exc: Exception, what: str, *, creates_post: bool) -> PublishError:
+        """A tweepy or requests error, sorted by the shared rule."""
+        if isinstance(exc, requests.RequestException):
+            return self.unanswered(exc, what, creates_post=creates_post)
+        return self.refusal(exc.response, what,  # type: ignore[attr-defined]
+                            creates_post=creates_post, words=_words(exc))
 
 
 def _find(delivery: OutgoingDelivery, part: OutgoingPart,
@@ -406,11 +392,14 @@ def _words(exc: Any) -> str:
     return str(exc).partition("\n")[2] or str(exc)
 
 
-def _response_words(response: Any) -> str:
-    try:
-        return json_words(response.json()) or str(response.reason or "")
-    except ValueError:
-        return (response.text or "")[:500] or str(response.reason or "")
+PUBLISHER = PublisherSpec(
+    network="x",
+    variables=ENV,
+    account_variable=None,  # X names the account only through a network call
+    secrets=ENV,
+    factory=XPublisher.from_settings,
+    optional=("X_API_BASE_URL",),
+)
 
 
-__all__ = ["ENV", "RewriteAdapter", "XPublisher", "normalise"]
+__all__ = ["ENV", "PUBLISHER", "RewriteAdapter", "XPublisher", "normalise"]

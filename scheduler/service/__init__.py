@@ -257,14 +257,12 @@ class Service:
                lease: float | None = None, poll: float | None = None,
                registry: Registry | None = None) -> Daemon:
         try:
-            config = DaemonConfig.from_env(
-                self.settings.environ, until_idle=until_idle, workers=workers, poll=poll,
+            config = DaemonConfig.from_settings(
+                self.settings, until_idle=until_idle, workers=workers, poll=poll,
                 lease=timedelta(seconds=lease) if lease else None)
         except ValueError as exc:
             raise QueueError(str(exc)) from None
-        # Until the publishers take Settings, they read the outbox folder from the variables.
-        env = {**self.settings.environ, "CRIER_OUTBOX_DIR": str(self.settings.outbox_dir)}
-        return Daemon(self.store, registry or Registry(env=env), config, clock=self.clock)
+        return Daemon(self.store, registry or Registry(self.settings), config, clock=self.clock)
 
     def run(self, **options: Any) -> RunSummary:
         """Publish due deliveries until stopped (or idle with until_idle=True)."""

@@ -10,9 +10,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from content.networks import NETWORK_NAMES, rules_for
-from scheduler.publishers import CREDENTIALS, PUBLISHERS
+from scheduler.publishers import accounts, check_account, secret_values
 from scheduler.publishers.http import Redactor
-from scheduler.publishers.outbox import outbox_dir
 from scheduler.settings import Settings
 
 
@@ -31,26 +30,20 @@ class AccountCheck:
 def check_accounts(settings: Settings, platforms: list[str] | None = None) -> list[AccountCheck]:
     """Check every network (or `platforms`). A bad setting is reported, and the others are
     still checked."""
-    env = settings.environ
     names = [rules_for(p).name for p in platforms] if platforms else list(NETWORK_NAMES)
-    secrets = Redactor(value for network in CREDENTIALS.values() for name in network
-                       if (value := env.get(name)))
+    secrets = Redactor(secret_values(settings))
     checks = []
-    for name in names:
-        missing = tuple(settings.missing(CREDENTIALS[name]))
-        factory = PUBLISHERS.get(name)
+    for account in accounts(settings, names):
+        name, missing = account.network, account.missing
         if missing:
-            detail = f"goes to the outbox ({outbox_dir(env) / name}); set {', '.join(missing)}"
+            detail = (f"goes to the outbox ({settings.outbox_dir / name}); "
+                      f"set {', '.join(missing)}")
             checks.append(AccountCheck(name, "outbox", missing, None, detail))
-        elif factory is None:
+        elif not account.live:
             checks.append(AccountCheck(name, "outbox", (), None,
-                                       "account set, but this Crier has no publisher for it yet; "
+                                       "this Crier has no publisher for it yet; "
                                        "it goes to the outbox"))
         else:
-            try:
-                status = factory(env).check_account()
-                ok, detail = status.ok, status.detail
-            except Exception as exc:  # a bad setting: report it, keep checking the others
-                ok, detail = False, f"{type(exc).__name__}: {exc}"
-            checks.append(AccountCheck(name, "real", (), ok, secrets(detail)))
+            status = check_account(name, settings)
+            checks.append(AccountCheck(name, "real", (), status.ok, secrets(status.detail)))
     return checks

@@ -18,11 +18,11 @@ from typing import Any
 from content.brand import Brand
 from content.compose import compose_all, target_platforms
 from content.delivery import Delivery, Part
-from content.networks import NetworkRules, rules_for
+from content.networks import NetworkRules, ServerLimits, rules_for
 from scheduler import timing
 from scheduler.config import load_post
 from scheduler.images import photo_notes, render_delivery_images
-from scheduler.publishers import Route, route
+from scheduler.publishers import Route, route, server_limits
 from scheduler.service.when import QueueError, SlotBook, When, resolve
 from scheduler.settings import Settings
 from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost
@@ -60,8 +60,8 @@ def plan_post(
         raise QueueError(f"{path}: no network to publish to; nothing was queued")
     # The cheap checks (time, zone, slots) come before formatting every network.
     times = _times(path, post.at, when, zone, now, targets, slots)
-    routes = {name: route(name, settings.environ, live=live) for name in targets}
-    deliveries = compose_all(post, brand, targets, _server_rules(routes, settings.environ))
+    routes = {name: route(name, settings, live=live) for name in targets}
+    deliveries = compose_all(post, brand, targets, _server_rules(routes, settings))
     lateness = max_lateness(brand, settings)
     notes: list[str] = []
     new: list[NewDelivery] = []
@@ -98,17 +98,14 @@ def _times(path: Path, post_at: str | None, when: When, zone: str, now: datetime
         raise QueueError(f"{path}: {exc}; nothing was queued") from None
 
 
-def _server_rules(routes: Mapping[str, Route], env: Mapping[str, str]) -> dict[str, NetworkRules]:
-    """Rules a network's own server sets, for the networks published for real: Mastodon's
-    limits vary per server, and what the formatter sees must be what the server enforces."""
+def _server_rules(routes: Mapping[str, Route], settings: Settings) -> dict[str, NetworkRules]:
+    """Rules a network's own server sets, for the networks published for real (a Mastodon
+    server's limits vary): what the formatter sees must be what the server enforces."""
     rules: dict[str, NetworkRules] = {}
-    # For now the one publisher that asks its server: instance_rules reads /api/v2/instance
-    # and returns the rules' `with_server(...)` of what it says. When publishers declare their
-    # servers' limits generically (the publisher rewrite), this becomes a loop over `routes`.
-    if "mastodon" in routes and routes["mastodon"].publisher == "mastodon":
-        from scheduler.publishers.mastodon import instance_rules
-
-        rules["mastodon"] = instance_rules(env)
+    for name, chosen in routes.items():
+        limits = server_limits(name, settings) if chosen.publisher == name else {}
+        if limits:
+            rules[name] = rules_for(name).with_server(ServerLimits(**limits))
     return rules
 
 

@@ -8,11 +8,13 @@ attempt may have sent is found by the next one's reconcile.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, select
 
-from scheduler.publishers.base import OutgoingDelivery, OutgoingImage, OutgoingPart, Sent
+from scheduler.outgoing import OutgoingDelivery, OutgoingImage, OutgoingPart, Sent
 from scheduler.states import Status, Transition
 from scheduler.store import Store
 from scheduler.store.claim import Claimed
@@ -65,8 +67,9 @@ def load(store: Store, claimed: Claimed) -> tuple[OutgoingDelivery, dict[int, Se
             select(delivery_parts).where(delivery_parts.c.delivery_id == claimed.id)
             .order_by(delivery_parts.c.idx)
         ):
+            checkpoint = json.loads(row.checkpoint) if row.checkpoint else None
             parts.append(OutgoingPart(row.idx, row.text, tuple(images.get(row.idx, ())),
-                                      json.loads(row.payload)))
+                                      json.loads(row.payload), checkpoint))
             if row.remote_id is not None:
                 live[row.idx] = Sent(row.remote_id, row.remote_url)
         delivery = OutgoingDelivery(claimed.id, claimed.platform, claimed.account,
@@ -92,9 +95,12 @@ def record_part(store: Store, claimed: Claimed, index: int, sent: Sent, now: dat
 
 
 def finish(store: Store, claimed: Claimed, move: Transition, now: datetime,
-           part: tuple[int, Sent] | None = None) -> None:
+           part: tuple[int, Sent] | None = None,
+           checkpoint: tuple[int, Mapping[str, Any]] | None = None) -> None:
     """Leave `publishing` as `move` says, free the account and close the attempt log entry;
-    `part` (index, where) records a last live part in the same transaction."""
+    `part` (index, where) records a last live part in the same transaction, and `checkpoint`
+    (index, state) what a pending part resumes from: committed before the part is asked for
+    again, so nothing that could publish it runs without it."""
     values: dict[str, object] = {
         "status": move.status.value, "reconcile": move.reconcile, "last_error": move.error,
         "lease_owner": None, "lease_until": None, "updated_at": now,
@@ -110,6 +116,12 @@ def finish(store: Store, claimed: Claimed, move: Transition, now: datetime,
         _fence(conn, claimed, values)
         if part is not None:
             _record(conn, claimed, part[0], part[1], now)
+        if checkpoint is not None:
+            conn.execute(
+                delivery_parts.update()
+                .where(delivery_parts.c.delivery_id == claimed.id,
+                       delivery_parts.c.idx == checkpoint[0])
+                .values(checkpoint=json.dumps(dict(checkpoint[1]), sort_keys=True)))
         conn.execute(
             accounts.update()
             .where(accounts.c.key == claimed.account,

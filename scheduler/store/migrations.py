@@ -18,7 +18,20 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    inspect,
+    select,
+    text,
+)
 
 from scheduler.store import schema
 
@@ -38,11 +51,35 @@ def migration(version: int, name: str) -> Callable[[Migration], Migration]:
     return register
 
 
+def _tables_v1() -> list[Table]:
+    """The tables as migration 1 made them: today's, but `delivery_parts` as it was then."""
+    v1 = MetaData()
+    tables = [t.to_metadata(v1) for t in schema.TABLES_V1
+              if t is not schema.schema_version and t is not schema.delivery_parts]
+    tables.append(Table(
+        "delivery_parts", v1,
+        Column("delivery_id", Integer, ForeignKey("deliveries.id"), nullable=False),
+        Column("idx", Integer, nullable=False),
+        Column("text", Text, nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("remote_id", Text),
+        Column("remote_url", Text),
+        Column("sent_at", schema.UTCDateTime),
+        PrimaryKeyConstraint("delivery_id", "idx"),
+    ))
+    return tables
+
+
 @migration(1, "posts, deliveries, parts, images, attempts, slots")
 def _v1(conn: Connection) -> None:
-    schema.metadata.create_all(conn, tables=[t for t in schema.TABLES_V1
-                                             if t is not schema.schema_version])
+    tables = _tables_v1()
+    tables[0].metadata.create_all(conn, tables=tables)
     conn.execute(schema.store_meta.insert().values(key="store_id", value=uuid.uuid4().hex))
+
+
+@migration(2, "a part's checkpoint: what a pending publish step resumes from")
+def _v2(conn: Connection) -> None:
+    conn.execute(text("ALTER TABLE delivery_parts ADD COLUMN checkpoint TEXT"))
 
 
 @migration(3, "queued content keys: the same content is not queued twice by mistake")

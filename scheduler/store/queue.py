@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Insert
 
 from content.errors import CrierError
-from scheduler.publishers.base import OutgoingImage
+from scheduler.outgoing import OutgoingImage
 from scheduler.states import CANCELLABLE, RETRYABLE, IllegalTransition, Status
 from scheduler.store import Store
 from scheduler.store.schema import (

@@ -172,6 +172,9 @@ delivery_parts = Table(
     Column("remote_id", Text),
     Column("remote_url", Text),
     Column("sent_at", UTCDateTime),
+    # JSON: what a `Pending` step left to resume from (media still processing, a container
+    # id), committed before anything that could publish the part (migration 2).
+    Column("checkpoint", Text),
     PrimaryKeyConstraint("delivery_id", "idx"),
 )
 

@@ -1,6 +1,6 @@
 """The fake network servers enforce the networks' rules over real HTTP.
 
-Plain `requests` calls against `tests/fakes` servers on 127.0.0.1 (and tweepy through
+Plain `requests` calls against `fakes/` servers on 127.0.0.1 (and in-process) (and tweepy through
 `route_to`); one test runs the real Bluesky reference PDS (marker `pds`).
 """
 
@@ -579,3 +579,44 @@ def test_reference_pds_records_rkeys_and_grapheme_limit() -> None:
         ).json()["records"]
         assert sorted(len(r["value"]["text"]) for r in listed) == [16, 600]
         assert [r["value"]["text"] for r in listed if r["uri"] == uri] == ["hello from crier"]
+
+
+# ---- the in-process transport ----------------------------------------------------------------
+
+
+def test_in_process_transport_serves_the_same_rules_faults_and_log(clock: FakeClock) -> None:
+    from fakes.inprocess import session_for
+
+    from scheduler.publishers.base import OutgoingDelivery, OutgoingPart, Transient, UnknownOutcome
+    from scheduler.publishers.mastodon import MastodonPublisher
+
+    with MastodonServer(clock=clock, processing_seconds=10) as server:
+        session = session_for(server)
+        headers = {"Authorization": f"Bearer {server.account.token}"}
+        # Any host: the address is the server's, not the URL's.
+        media = session.post("https://mastodon.example/api/v2/media", headers=headers,
+                             files={"file": ("a.png", png(100), "image/png")})
+        assert media.status_code == 202 and media.json()["url"] is None
+        assert session.get(f"https://x.example/api/v1/media/{media.json()['id']}",
+                           headers=headers).status_code == 206
+        refused = session.post("https://m.example/api/v1/statuses", headers=headers,
+                               json={"status": "hi", "media_ids": [media.json()["id"]]})
+        assert refused.status_code == 422 and "finished processing" in refused.json()["error"]
+        assert len(server.requests_to("POST", "/api/v1/statuses")) == 1
+        assert refused.headers["X-RateLimit-Limit"] == "300"
+
+        publisher = MastodonPublisher("https://mastodon.example", server.account.token,
+                                      timeout=(1.0, 2.0), session=session)
+        delivery = OutgoingDelivery(1, "mastodon", "m", (OutgoingPart(0, "hello"),), "s", "a")
+        server.drop_after_store(path="/api/v1/statuses")
+        with pytest.raises(UnknownOutcome):
+            publisher.publish_part(delivery, delivery.parts[0], None)
+        assert [s.text for s in server.statuses] == ["hello"]  # stored, answer dropped
+        server.slow(5.0, path="/api/v1/statuses")  # beyond the 2 s read timeout: no sleep
+        started = time.monotonic()
+        with pytest.raises(UnknownOutcome):
+            publisher.publish_part(delivery, OutgoingPart(1, "again"), None)
+        assert time.monotonic() - started < 1.0 and len(server.statuses) == 2
+        with server.refusing(), pytest.raises(Transient) as never:
+            publisher.publish_part(delivery, OutgoingPart(2, "refused"), None)
+        assert never.value.sent is False and len(server.statuses) == 2

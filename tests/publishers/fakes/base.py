@@ -25,7 +25,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.message import Message
@@ -348,29 +348,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         fake = self.server.fake
-        split = urlsplit(self.path)
         try:
             body = self._read_body()
         except ValueError:
             self.close_connection = True
             self._write(Response(413, {"error": "request body too large"}))
             return
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        query = parse_qs(split.query, keep_blank_values=True)
-        record = RecordedRequest(self.command, split.path, query, headers, body, fake.clock.now())
-        request = Request(self.command, split.path, query, headers, body)
-        fake._log(record)
-
-        try:
-            response, drop, delay = fake._exchange(request, record)
-        except Exception as exc:  # a bug in the fake: say so instead of dropping the connection
-            fake.errors.append(exc)
-            response, drop, delay = (
-                Response(500, {"error": f"fake server bug: {exc!r}"}),
-                False,
-                0.0,
-            )
-        fake._mark_handled(record)
+        record, response, drop, delay = fake.serve(self.command, self.path, self.headers.items(),
+                                                   body)
         if delay > 0:
             fake._stopping.wait(delay)
         if drop:
@@ -387,17 +372,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         payload = response.encode()
         try:
             self.send_response(response.status)
-            names = {k.lower() for k in response.headers}
-            if response.body is not None and "content-type" not in names:
-                kind = (
-                    "application/octet-stream"
-                    if isinstance(response.body, bytes)
-                    else "application/json; charset=utf-8"
-                )
-                self.send_header("Content-Type", kind)
-            for name, value in response.headers.items():
+            for name, value in response_headers(response, payload).items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
             if self.close_connection:
                 self.send_header("Connection", "close")
             self.end_headers()
@@ -407,6 +383,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, OSError):
             # A client that timed out (slow fault) has gone away; nothing to tell it.
             self.close_connection = True
+
+
+def response_headers(response: Response, payload: bytes) -> dict[str, str]:
+    """The headers an answer goes out with: its own, a default content type, the length."""
+    headers: dict[str, str] = {}
+    names = {k.lower() for k in response.headers}
+    if response.body is not None and "content-type" not in names:
+        headers["Content-Type"] = (
+            "application/octet-stream"
+            if isinstance(response.body, bytes)
+            else "application/json; charset=utf-8"
+        )
+    headers.update(response.headers)
+    headers["Content-Length"] = str(len(payload))
+    return headers
 
 
 class FakeServer:
@@ -646,6 +637,30 @@ class FakeServer:
             if route.method == request.method and route.pattern.match(request.path):
                 return route
         return None
+
+    def serve(
+        self, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes
+    ) -> tuple[RecordedRequest, Response, bool, float]:
+        """Handle one request (logged, faults applied, dispatched): what both transports call,
+        the socket handler and the in-process one. Returns the log entry, the answer, whether
+        to drop it after the work is done, and how late to send it."""
+        split = urlsplit(target)
+        lowered = {k.lower(): v for k, v in headers}
+        query = parse_qs(split.query, keep_blank_values=True)
+        record = RecordedRequest(method, split.path, query, lowered, body, self.clock.now())
+        request = Request(method, split.path, query, lowered, body)
+        self._log(record)
+        try:
+            response, drop, delay = self._exchange(request, record)
+        except Exception as exc:  # a bug in the fake: say so instead of dropping the connection
+            self.errors.append(exc)
+            response, drop, delay = (
+                Response(500, {"error": f"fake server bug: {exc!r}"}),
+                False,
+                0.0,
+            )
+        self._mark_handled(record)
+        return record, response, drop, delay
 
     def _exchange(self, request: Request, record: RecordedRequest) -> tuple[Response, bool, float]:
         faults = self._take_faults(request.method, request.path)

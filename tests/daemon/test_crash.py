@@ -18,18 +18,16 @@ import json
 import os
 import random
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from support import Fleet, until_idle
 
 from scheduler.publishers.outbox import read_sent_log
 from scheduler.store import Store
@@ -109,14 +107,6 @@ def tally(store: Store, outbox: Path) -> Tally:
 
 # -- the daemons -----------------------------------------------------------------------------
 
-def crier_command() -> list[str]:
-    """The installed `crier` console script beside this Python, as an author would run it."""
-    script = Path(sys.executable).parent / "crier"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from scheduler.cli import main; sys.exit(main())"]
-
-
 def daemon_env(db_url: str, outbox: Path, delay_ms: int, reconcile: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRIER_")}
     env.update({
@@ -127,73 +117,6 @@ def daemon_env(db_url: str, outbox: Path, delay_ms: int, reconcile: bool) -> dic
     if not reconcile:
         env["CRIER_UNSAFE_NO_RECONCILE"] = "1"
     return env
-
-
-@dataclass
-class Fleet:
-    """DAEMONS slots, each running one `crier -v run`; a killed daemon is replaced at once."""
-
-    env: dict[str, str]
-    cwd: Path
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    logs: dict[int, Path] = field(default_factory=dict)  # pid -> its stderr
-
-    def start(self) -> None:
-        for _ in range(DAEMONS):
-            self.procs.append(self._spawn())
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        log = self.cwd / f"daemon-{len(self.logs)}.log"
-        with log.open("wb") as err:
-            proc = subprocess.Popen([*crier_command(), "-v", "run"], env=self.env, cwd=self.cwd,
-                                    stdout=subprocess.DEVNULL, stderr=err)
-        self.logs[proc.pid] = log
-        return proc
-
-    def kill(self, slot: int) -> None:
-        proc = self.procs[slot]
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=TIMEOUT)
-        self.procs[slot] = self._spawn()
-
-    def slot_of(self, pid: int) -> int | None:
-        return next((i for i, p in enumerate(self.procs) if p.pid == pid), None)
-
-    def check(self) -> None:
-        """A daemon that exits by itself is a failure: show the end of its log."""
-        for proc in self.procs:
-            if proc.poll() is not None:
-                tail = self.logs[proc.pid].read_text(errors="replace")[-3000:]
-                raise AssertionError(f"daemon {proc.pid} exited with {proc.returncode}:\n{tail}")
-
-    def stop(self) -> None:
-        """SIGTERM: each finishes what it has in flight, then exits cleanly."""
-        for proc in self.procs:
-            self._wait_started(proc)
-            proc.send_signal(signal.SIGTERM)
-        for proc in self.procs:
-            proc.wait(timeout=TIMEOUT)
-            assert proc.returncode == 0, (
-                f"daemon {proc.pid} exited {proc.returncode} on SIGTERM:\n"
-                + self.logs[proc.pid].read_text(errors="replace")[-3000:])
-
-    def _wait_started(self, proc: subprocess.Popen[bytes]) -> None:
-        """A daemon restarted a moment ago may still be importing, before it handles SIGTERM
-        (Python's default then ends it with -15): wait until it says it has started."""
-        deadline = time.monotonic() + TIMEOUT
-        while "started:" not in self.logs[proc.pid].read_text(errors="replace"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"daemon {proc.pid} never started (exit {proc.poll()})")
-            time.sleep(0.05)
-
-    def kill_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=TIMEOUT)
-
-    def log_count(self, needle: str) -> int:
-        return sum(log.read_text(errors="replace").count(needle) for log in self.logs.values())
 
 
 OWNER_PID = re.compile(r":(\d+):[0-9a-f]+$")  # a lease owner is "host:pid:random"
@@ -280,11 +203,6 @@ def published(store: Store, total: int) -> Callable[[], bool]:
     return lambda: q.counts(store).get("published", 0) == total
 
 
-def until_idle(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*crier_command(), "run", "--until-idle"], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=TIMEOUT, check=False)
-
-
 @dataclass
 class Outcome:
     tally: Tally
@@ -303,7 +221,7 @@ def crash_run(db_url: str, workdir: Path, *, count: int, delay_ms: int, reconcil
         queue_deliveries(store, count, rng)
         outbox = workdir / "outbox"
         env = daemon_env(db_url, outbox, delay_ms, reconcile)
-        fleet = Fleet(env, workdir)
+        fleet = Fleet(env, workdir, DAEMONS)
         killer = Killer(fleet, store, outbox, rng, in_window_share)
         try:
             fleet.start()

@@ -14,21 +14,24 @@ import pytest
 from support import Clock
 
 from scheduler.daemon import Daemon, DaemonConfig
-from scheduler.publishers import PUBLISHERS, Registry
+from scheduler.publishers import DECLARATIONS, Registry
 from scheduler.publishers.base import (
     AccountStatus,
     Found,
     Lookup,
     OutgoingDelivery,
     OutgoingPart,
+    Pending,
     Permanent,
     Publisher,
+    PublisherSpec,
     RateLimited,
     Sent,
     Transient,
     UnknownOutcome,
 )
 from scheduler.publishers.outbox import OutboxPublisher, read_sent_log
+from scheduler.settings import Settings
 from scheduler.store import Store
 from scheduler.store import queue as q
 from scheduler.store.claim import reap
@@ -71,7 +74,7 @@ def step(daemon: Daemon, now: datetime) -> list[str]:
 
 
 def scripted_daemon(store: Store, publisher: Scripted, clock: Callable[[], datetime]) -> Daemon:
-    return Daemon(store, Registry(env={}, overrides={"scripted": publisher}),
+    return Daemon(store, Registry(Settings(), overrides={"scripted": publisher}),
                   DaemonConfig(workers=2, owner="test"), clock=clock, rng=random.Random(3))
 
 
@@ -83,7 +86,7 @@ def test_until_idle_publishes_everything_once_through_the_outbox(
              for i in range(3) for p, n in (("x", 3), ("bluesky", 2), ("linkedin", 1))]
     q.queue_posts(sqlite_store, posts, now)
     outbox = OutboxPublisher(tmp_path / "outbox")
-    daemon = Daemon(sqlite_store, Registry(env={}, overrides={"outbox": outbox}),
+    daemon = Daemon(sqlite_store, Registry(Settings(), overrides={"outbox": outbox}),
                     DaemonConfig(workers=3, poll=0.05, until_idle=True))
     summary = daemon.run(install_signals=False)
     assert summary.count("published") == 9
@@ -136,12 +139,12 @@ def test_permanent_error_fails_with_the_networks_words(
 def test_a_publisher_that_cannot_start_fails_the_delivery_at_once(
     sqlite_store: Store, clock: Clock, make_post: MakePost, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(env: object) -> Publisher:
+    def broken(settings: Settings) -> Publisher:
         raise Permanent("MASTODON_BASE_URL must start with https://, got m.example")
 
     q.queue_posts(sqlite_store, [make_post(clock(), parts=2, publisher="broken")], clock())
-    monkeypatch.setitem(PUBLISHERS, "broken", broken)
-    daemon = Daemon(sqlite_store, Registry(env={}), DaemonConfig(workers=1, owner="test"),
+    monkeypatch.setitem(DECLARATIONS, "broken", PublisherSpec("broken", (), None, (), broken))
+    daemon = Daemon(sqlite_store, Registry(Settings()), DaemonConfig(workers=1, owner="test"),
                     clock=clock, rng=random.Random(3))
     assert step(daemon, clock()) == ["failed"]
     row = q.list_deliveries(sqlite_store)[0]
@@ -180,7 +183,7 @@ def test_an_exception_from_a_publisher_bug_is_treated_as_unknown(
 def crash_mid_thread(store: Store, outbox: OutboxPublisher, now: datetime) -> int:
     """A daemon claims a 3-part thread, sends part 1 (recorded) and part 2 (not recorded:
     killed while the answer was on its way), then dies."""
-    daemon = Daemon(store, Registry(env={}, overrides={"outbox": outbox}),
+    daemon = Daemon(store, Registry(Settings(), overrides={"outbox": outbox}),
                     DaemonConfig(owner="doomed"), clock=lambda: now)
     from scheduler.store import attempts as inflight
     from scheduler.store.claim import claim_due
@@ -204,7 +207,7 @@ def test_after_a_crash_the_next_daemon_reconciles_or_the_control_duplicates(
     delivery_id = crash_mid_thread(sqlite_store, outbox, now)
     later = now + timedelta(seconds=31)
     assert reap(sqlite_store, later) == [delivery_id]
-    survivor = Daemon(sqlite_store, Registry(env={}, overrides={"outbox": outbox}),
+    survivor = Daemon(sqlite_store, Registry(Settings(), overrides={"outbox": outbox}),
                       DaemonConfig(reconcile=reconcile, owner="survivor"), clock=lambda: later)
     assert step(survivor, later) == ["published"]
     parts = [e["part"] for e in read_sent_log(outbox.sent_log("x"))]
@@ -225,7 +228,7 @@ def test_restart_after_an_outage_publishes_or_misses_each_by_the_policy(
                      source=f"old{i}.md") for i in range(60)]
     sqlite_store.write(lambda conn: q.insert_posts(conn, recent + old, now))
     outbox = OutboxPublisher(tmp_path / "outbox")
-    summary = Daemon(sqlite_store, Registry(env={}, overrides={"outbox": outbox}),
+    summary = Daemon(sqlite_store, Registry(Settings(), overrides={"outbox": outbox}),
                      DaemonConfig(workers=4, poll=0.05, until_idle=True)).run(
                          install_signals=False)
     assert q.counts(sqlite_store) == {"published": 40, "missed": 60}
@@ -251,7 +254,7 @@ def test_stop_finishes_the_delivery_in_flight(sqlite_store: Store, make_post: Ma
                                  make_post(now, parts=1, publisher="scripted", source="b.md")],
                   now)
     slow = Slow()
-    daemon = Daemon(sqlite_store, Registry(env={}, overrides={"scripted": slow}),
+    daemon = Daemon(sqlite_store, Registry(Settings(), overrides={"scripted": slow}),
                     DaemonConfig(workers=1, poll=0.05))
     runner = threading.Thread(target=daemon.run, kwargs={"install_signals": False})
     runner.start()
@@ -262,3 +265,67 @@ def test_stop_finishes_the_delivery_in_flight(sqlite_store: Store, make_post: Ma
     assert not runner.is_alive()
     counts = q.counts(sqlite_store)
     assert counts == {"published": 1, "queued": 1}  # finished the one in flight, took no more
+
+
+class Staged(Publisher):
+    """A network with a two-step publish (Meta's containers): the first call creates and ends
+    Pending with a checkpoint; the call that comes back with it publishes. Records what it was
+    handed back."""
+
+    name = "staged"
+
+    def __init__(self, clock: Callable[[], datetime], lost: set[int] | None = None) -> None:
+        self.clock = clock
+        self.lost = set(lost or ())  # parts whose publish answer is lost once
+        self.created: list[int] = []
+        self.published: list[tuple[int, dict[str, object]]] = []
+        self.looked: list[tuple[int, object]] = []
+
+    def publish_part(self, delivery: OutgoingDelivery, part: OutgoingPart,
+                     previous: Sent | None) -> Sent | Pending:
+        if part.checkpoint is None:
+            self.created.append(part.index)
+            return Pending({"container": f"c{part.index}"}, self.clock() + timedelta(minutes=1),
+                           "container created")
+        self.published.append((part.index, dict(part.checkpoint)))
+        if part.index in self.lost:
+            self.lost.discard(part.index)
+            raise UnknownOutcome("the answer to the publish call was lost")
+        return Sent(f"live-{part.checkpoint['container']}")
+
+    def lookup(self, delivery: OutgoingDelivery, part: OutgoingPart) -> Lookup:
+        self.looked.append((part.index, part.checkpoint))
+        if part.checkpoint and (part.index, dict(part.checkpoint)) in self.published:
+            return Lookup(Found.YES, Sent(f"live-{part.checkpoint['container']}"), "published")
+        return Lookup(Found.NO, None, "not published")
+
+    def check_account(self) -> AccountStatus:
+        return AccountStatus(True, "staged")
+
+
+def test_pending_frees_the_worker_keeps_the_checkpoint_and_resumes_with_it(
+    sqlite_store: Store, clock: Clock, make_post: MakePost,
+) -> None:
+    staged = Staged(clock, lost={1})
+    q.queue_posts(sqlite_store, [make_post(clock(), parts=2, publisher="staged")], clock())
+    daemon = Daemon(sqlite_store, Registry(Settings(), overrides={"staged": staged}),
+                    DaemonConfig(workers=1, owner="test"), clock=clock, rng=random.Random(3))
+    assert step(daemon, clock()) == ["pending"]
+    row = q.list_deliveries(sqlite_store)[0]
+    assert (row.status, row.attempts, row.reconcile) == ("queued", 0, False)
+    assert row.next_attempt_at == clock() + timedelta(minutes=1)
+    assert daemon.in_flight() == 0 and step(daemon, clock()) == []  # not before its time
+    clock.advance(minutes=1)
+    # Part 1 is published with its checkpoint; part 2 is created and pending in turn, and
+    # part 1's remote id is committed with that move.
+    assert step(daemon, clock()) == ["pending"]
+    assert staged.published == [(0, {"container": "c0"})] and staged.created == [0, 1]
+    assert q.show(sqlite_store, row.id).parts[0].remote_id == "live-c0"
+    clock.advance(minutes=1)
+    # Part 2's publish answer is lost: reconcile is handed the checkpoint too, and finds it.
+    assert step(daemon, clock()) == ["published"]
+    assert staged.looked == [(1, {"container": "c1"})]
+    assert [p.remote_id for p in q.show(sqlite_store, row.id).parts] == ["live-c0", "live-c1"]
+    row = q.list_deliveries(sqlite_store)[0]
+    assert (row.status, row.attempts) == ("published", 0)
+    assert staged.created == [0, 1]  # nothing was created twice

@@ -1,7 +1,8 @@
 """A fake Mastodon server on 127.0.0.1 that enforces Mastodon's rules.
 
 Endpoints: ``GET /api/v2/instance``, ``GET /api/v1/accounts/verify_credentials``,
-``POST /api/v2/media`` (multipart ``file``, ``description``), ``PUT /api/v1/media/:id``,
+``POST /api/v2/media`` (multipart ``file``, ``description``), ``GET`` and ``PUT
+/api/v1/media/:id``,
 ``POST /api/v1/statuses`` (form, multipart or JSON), ``GET /api/v1/statuses/:id``,
 ``GET /api/v1/accounts/:id/statuses``.
 
@@ -13,6 +14,10 @@ StatusLengthValidator, re-implemented here):
   text, where every http(s) URL counts 23 and ``@user@domain`` counts as ``@user``; over the
   limit (``max_characters``, 500 by default) -> 422 ``{"error": "Validation failed: Text
   character limit of 500 exceeded"}``.
+- Media processing (``processing_seconds``, 0 by default): an upload is answered 202 with
+  ``url: null`` and ``GET /api/v1/media/:id`` 206 until that many seconds of the fake clock have
+  passed, then 200 with its URL; a status attaching a medium still processing is refused 422
+  ("Cannot attach files that have not finished processing. Try again in a moment!").
 - At most 4 media per status, each uploaded by the account and not yet attached; media 16 MB,
   description at most 1500 characters; replies must reference an existing status (404).
 - ``Idempotency-Key``: the same key from the same account within an hour returns the original
@@ -121,6 +126,7 @@ class MastodonMedia:
     created_at: float
     status_id: str | None = None
     filename: str | None = None
+    ready_at: float = 0.0  # the fake clock's time from which it is processed
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,7 @@ class MastodonServer(FakeServer):
         image_size_limit: int = IMAGE_SIZE_LIMIT,
         api_limit: tuple[int, float] = (300, 300),
         media_limit: tuple[int, float] = (30, 1800),
+        processing_seconds: float = 0.0,
     ) -> None:
         super().__init__(clock=clock)
         self.domain = domain
@@ -195,6 +202,7 @@ class MastodonServer(FakeServer):
         self.image_size_limit = image_size_limit
         self.api_limit = api_limit
         self.media_limit = media_limit
+        self.processing_seconds = processing_seconds
         self.accounts: dict[str, MastodonAccount] = {}  # by token
         self.statuses: list[MastodonStatus] = []
         self.media: dict[str, MastodonMedia] = {}
@@ -204,6 +212,7 @@ class MastodonServer(FakeServer):
         self.add_route("GET", "/api/v2/instance", self._instance)
         self.add_route("GET", "/api/v1/accounts/verify_credentials", self._verify_credentials)
         self.add_route("POST", "/api/v2/media", self._upload_media)
+        self.add_route("GET", "/api/v1/media/:id", self._get_media)
         self.add_route("PUT", "/api/v1/media/:id", self._update_media)
         self.add_route("POST", "/api/v1/statuses", self._create_status)
         self.add_route("GET", "/api/v1/statuses/:id", self._get_status)
@@ -303,12 +312,15 @@ class MastodonServer(FakeServer):
             "fields": [],
         }
 
+    def _processed(self, media: MastodonMedia) -> bool:
+        return self.clock.now() >= media.ready_at
+
     def _media_json(self, media: MastodonMedia) -> dict[str, Any]:
         url = f"https://{self.domain}/system/media_attachments/files/{media.id}/original.png"
         return {
             "id": media.id,
             "type": "image",
-            "url": url,
+            "url": url if self._processed(media) else None,
             "preview_url": url.replace("original", "small"),
             "remote_url": None,
             "text_url": None,
@@ -441,9 +453,17 @@ class MastodonServer(FakeServer):
             description or None,
             self.clock.now(),
             filename=upload.filename,
+            ready_at=self.clock.now() + self.processing_seconds,
         )
         self.media[media.id] = media
-        return Response(200, self._media_json(media))
+        return Response(200 if self._processed(media) else 202, self._media_json(media))
+
+    def _get_media(self, request: Request) -> Response:
+        account: MastodonAccount = request.context["account"]
+        media = self.media.get(request.params["id"])
+        if media is None or media.account_id != account.id:
+            return Response(404, {"error": "Record not found"})
+        return Response(200 if self._processed(media) else 206, self._media_json(media))
 
     def _check_description(self, description: str | None) -> None:
         if description is not None and len(description) > self.description_limit:
@@ -533,6 +553,9 @@ class MastodonServer(FakeServer):
         ]
         if missing:
             raise HttpError(Response(422, {"error": f"Media {', '.join(missing)} not found"}))
+        if any(not self._processed(self.media[i]) for i in media_ids):
+            raise HttpError(Response(422, {"error": "Cannot attach files that have not finished "
+                                                    "processing. Try again in a moment!"}))
         reply_to = params.get("in_reply_to_id") or None
         if reply_to is not None and self.status(str(reply_to)) is None:
             raise HttpError(Response(404, {"error": "Record not found"}))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-PDS_DIR = Path(__file__).resolve().parent.parent / "pds"
+PDS_DIR = Path(__file__).resolve().parents[3] / "tests" / "pds"
 INSTALL_SCRIPT = PDS_DIR / "install.sh"
 
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import fakes.networks as contract
 import pytest
-import test_publishers_contract as contract
 from fakes.base import FakeServer
 from fakes.mastodon_server import MastodonServer
 from fakes.pds import PdsInfo
@@ -31,11 +31,12 @@ from scheduler.config import PROJECT_ROOT, load_brand
 from scheduler.daemon import Daemon, DaemonConfig
 from scheduler.publishers import Registry
 from scheduler.publishers.base import OutgoingDelivery, OutgoingPart, Publisher, PublishError
-from scheduler.publishers.bluesky import BlueskyPublisher
+from scheduler.publishers.bluesky.publisher import BlueskyPublisher
 from scheduler.publishers.http import Redactor, status_failed
 from scheduler.publishers.mastodon import MastodonPublisher
 from scheduler.publishers.outbox import OutboxPublisher
 from scheduler.publishers.x import XPublisher
+from scheduler.settings import Settings
 from scheduler.store import Store
 from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost, insert_posts
 
@@ -49,12 +50,6 @@ SECRETS = {
 }
 WRONG_MASTODON_TOKEN = "sekrit-wrong-mastodon-token-3U8n"
 START = contract.START
-
-
-@pytest.fixture(scope="session")
-def pds() -> Iterator[PdsInfo]:
-    yield contract.shared_pds()
-    contract.stop_shared_pds()
 
 
 @dataclass
@@ -78,7 +73,8 @@ def x_target(stack: contextlib.ExitStack, tmp_path: Path) -> Target:
     echo = {"detail": f"Consumer {SECRETS['X_API_KEY']} may not post as "
                       f"{SECRETS['X_ACCESS_TOKEN']}", "title": "Bad Request",
             "type": "about:blank", "status": 400}
-    return Target("x", XPublisher.from_env(env), server, "/2/tweets", echo, 400, env)
+    publisher = XPublisher.from_settings(Settings.from_env(env))
+    return Target("x", publisher, server, "/2/tweets", echo, 400, env)
 
 
 def mastodon_target(stack: contextlib.ExitStack, tmp_path: Path) -> Target:
@@ -87,8 +83,8 @@ def mastodon_target(stack: contextlib.ExitStack, tmp_path: Path) -> Target:
            "MASTODON_ACCESS_TOKEN": SECRETS["MASTODON_ACCESS_TOKEN"],
            "CRIER_DATA_DIR": str(tmp_path / "data")}
     echo = {"error": f"The access token {SECRETS['MASTODON_ACCESS_TOKEN']} is not allowed"}
-    return Target("mastodon", MastodonPublisher.from_env(env), server, "/api/v1/statuses",
-                  echo, 422, env)
+    publisher = MastodonPublisher.from_settings(Settings.from_env(env))
+    return Target("mastodon", publisher, server, "/api/v1/statuses", echo, 422, env)
 
 
 def bluesky_target(stack: contextlib.ExitStack, tmp_path: Path, pds: PdsInfo) -> Target:
@@ -97,8 +93,8 @@ def bluesky_target(stack: contextlib.ExitStack, tmp_path: Path, pds: PdsInfo) ->
     page = stack.enter_context(contract.PageServer())
     env = {"BLUESKY_HANDLE": handle, "BLUESKY_APP_PASSWORD": SECRETS["BLUESKY_APP_PASSWORD"],
            "BLUESKY_SERVICE": proxy.base_url, "CRIER_DATA_DIR": str(tmp_path / "data")}
-    publisher = BlueskyPublisher.from_env(env,
-                                          card_fetcher=contract.offline_card_fetcher(page))
+    publisher = BlueskyPublisher.from_settings(
+        Settings.from_env(env), card_fetcher=contract.offline_card_fetcher(page))
     echo = {"error": "InvalidRequest",
             "message": f"password {SECRETS['BLUESKY_APP_PASSWORD']} refused"}
     return Target("bluesky", publisher, proxy, "/xrpc/com.atproto.repo.createRecord", echo,
@@ -182,7 +178,7 @@ def test_no_secret_in_logs_errors_database_or_outbox(
         store = Store.open(f"sqlite:///{tmp_path / 'crier.db'}")
         stack.callback(store.close)
         outbox = OutboxPublisher(tmp_path / "outbox")
-        registry = Registry(env={}, overrides={target.name: target.publisher, "outbox": outbox})
+        registry = Registry(Settings(), overrides={target.name: target.publisher, "outbox": outbox})
         clock = Clock(START)
 
         # A thread through a lost answer, a 5xx and a 429; a copy of it to the outbox.

@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.publishers import NotConfigured, Registry, route
-from scheduler.publishers.base import Found, OutgoingDelivery, OutgoingImage, OutgoingPart
+from scheduler.publishers import DECLARATIONS, NotConfigured, Registry, route
+from scheduler.publishers.base import (
+    Found,
+    OutgoingDelivery,
+    OutgoingImage,
+    OutgoingPart,
+    PublisherSpec,
+)
 from scheduler.publishers.outbox import OutboxPublisher, read_sent_log
+from scheduler.settings import Settings
 
 
 def delivery(store_id: str = "a" * 32, delivery_id: int = 7, parts: int = 2) -> OutgoingDelivery:
@@ -23,34 +30,70 @@ def delivery(store_id: str = "a" * 32, delivery_id: int = 7, parts: int = 2) -> 
 
 
 def test_route_outbox_when_unconfigured_real_when_configured_error_when_live() -> None:
-    unconfigured = route("x", {})
+    unconfigured = route("x", Settings())
     assert unconfigured.publisher == "outbox" and unconfigured.account == "outbox:x"
     assert "X_API_KEY, X_API_SECRET" in (unconfigured.note or "")
     # Configured, but no Threads publisher registered: still the outbox, and it says why.
-    threads = {"THREADS_USER_ID": "1", "THREADS_ACCESS_TOKEN": "t"}
+    threads = Settings.from_env({"THREADS_USER_ID": "1", "THREADS_ACCESS_TOKEN": "t"})
     assert "no Threads publisher yet" in (route("threads", threads).note or "")
     with pytest.raises(NotConfigured, match="no Threads publisher"):
         route("threads", threads, live=True)
     with pytest.raises(NotConfigured, match="X_ACCESS_TOKEN_SECRET") as err:
-        route("x", {"X_API_KEY": "hunter2"}, live=True)
+        route("x", Settings.from_env({"X_API_KEY": "hunter2"}), live=True)
     assert "hunter2" not in str(err.value)
 
 
 def test_a_registered_publisher_is_used_when_its_account_is_configured(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from scheduler import publishers
-
-    monkeypatch.setitem(publishers.PUBLISHERS, "threads", OutboxPublisher.from_env)
-    env = {"THREADS_USER_ID": "1789", "THREADS_ACCESS_TOKEN": "tok"}
+    spec = PublisherSpec("threads", ("THREADS_USER_ID", "THREADS_ACCESS_TOKEN"),
+                         "THREADS_USER_ID", ("THREADS_ACCESS_TOKEN",),
+                         OutboxPublisher.from_settings)
+    monkeypatch.setitem(DECLARATIONS, "threads", spec)
+    env = Settings.from_env({"THREADS_USER_ID": "1789", "THREADS_ACCESS_TOKEN": "tok"})
+    with pytest.raises(NotConfigured, match="THREADS_ACCESS_TOKEN"):
+        route("threads", Settings.from_env({"THREADS_USER_ID": "1789"}), live=True)
     chosen = route("threads", env, live=True)
     assert chosen.publisher == "threads" and chosen.note is None
     assert chosen.account == "threads:1789"  # names the account, no secret
     assert "tok" not in chosen.account
 
 
+def test_the_registry_is_what_the_publisher_modules_declare() -> None:
+    import subprocess
+    import sys
+
+    from content.networks import NETWORK_NAMES as PLATFORM_NAMES
+    from scheduler.publishers import account_variables, accounts, secret_values
+
+    assert set(DECLARATIONS) == {"outbox", "x", "bluesky", "mastodon"}
+    for key, spec in DECLARATIONS.items():
+        assert spec.network == key and (key == "outbox" or key in PLATFORM_NAMES)
+        assert set(spec.secrets) <= set(spec.variables) | set(spec.optional)
+        assert spec.account_variable is None or spec.account_variable in spec.variables
+        assert spec.account_variable not in spec.secrets  # it names the lock: never a secret
+    # Reading the declarations loads no network's client library: tweepy waits for X's factory.
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, scheduler.publishers as p; "
+         "print(sorted(p.DECLARATIONS), 'tweepy' in sys.modules)"],
+        capture_output=True, text=True, check=True, timeout=60).stdout.split("] ")
+    assert loaded[1].strip() == "False"
+    # Networks with no publisher module: the outbox, saying so, with no variables to set.
+    settings = Settings.from_env({"MASTODON_BASE_URL": "https://m.example",
+                                  "MASTODON_ACCESS_TOKEN": "tok-123456", "X_API_KEY": "k"})
+    listed = {a.network: a for a in accounts(settings)}
+    assert list(listed) == list(PLATFORM_NAMES)
+    assert listed["mastodon"].live and listed["mastodon"].missing == ()
+    assert not listed["x"].live and "X_API_SECRET" in listed["x"].missing
+    assert (listed["linkedin"].variables, listed["linkedin"].live) == ((), False)
+    assert "no LinkedIn publisher yet" in (route("linkedin", settings).note or "")
+    assert route("mastodon", settings).account == "mastodon:https://m.example"
+    assert set(secret_values(settings)) == {"tok-123456", "k"}
+    assert {"X_API_BASE_URL", "BLUESKY_SERVICE", "MASTODON_BASE_URL"} <= account_variables()
+
+
 def test_registry_builds_each_publisher_once(tmp_path: Path) -> None:
-    registry = Registry(env={"CRIER_OUTBOX_DIR": str(tmp_path)})
+    registry = Registry(Settings.from_env({"CRIER_OUTBOX_DIR": str(tmp_path)}))
     assert registry.get("outbox") is registry.get("outbox")
     with pytest.raises(NotConfigured):
         registry.get("myspace")
@@ -91,8 +134,8 @@ def test_outbox_delay_is_split_around_the_send(tmp_path: Path) -> None:
     d = delivery()
     outbox.publish_part(d, d.parts[0], None)
     assert waits == [0.15, 0.15]
-    assert OutboxPublisher.from_env({"CRIER_OUTBOX_DIR": str(tmp_path),
-                                     "CRIER_OUTBOX_DELAY_MS": "40"}).delay == 0.04
+    assert OutboxPublisher.from_settings(Settings.from_env(
+        {"CRIER_OUTBOX_DIR": str(tmp_path), "CRIER_OUTBOX_DELAY_MS": "40"})).delay == 0.04
 
 
 def test_concurrent_appends_keep_every_line_whole(tmp_path: Path) -> None:
@@ -110,3 +153,15 @@ def test_concurrent_appends_keep_every_line_whole(tmp_path: Path) -> None:
         t.join()
     log = read_sent_log(tmp_path / "bluesky" / "sent.jsonl")
     assert len(log) == 200 and len({e["delivery_id"] for e in log}) == 200
+
+
+def test_a_line_cut_short_by_a_killed_writer_does_not_swallow_the_next(tmp_path: Path) -> None:
+    outbox = OutboxPublisher(tmp_path)
+    d = delivery(parts=2)
+    outbox.publish_part(d, d.parts[0], None)
+    log_path = tmp_path / "bluesky" / "sent.jsonl"
+    with log_path.open("ab") as handle:  # what a daemon killed inside its write leaves
+        handle.write(b'{"delivery_id": 7, "part": 1, "par')
+    outbox.publish_part(d, d.parts[1], None)
+    assert [e["part"] for e in read_sent_log(log_path)] == [0, 1]
+    assert outbox.lookup(d, d.parts[1]).found is Found.YES
