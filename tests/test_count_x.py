@@ -128,36 +128,34 @@ def test_url_weighs_23_however_long() -> None:
 
 # --- property tests against the bench baseline --------------------------------------------------
 
-# Pieces a post is made of. Deliberately absent, because there we knowingly differ from the
-# port (see content/counting/x.py): "\r", a bare U+200D joining emoji the Emoji 12.0 list does
-# not have, and emoji newer than Emoji 12.0.
+# Pieces a post is made of. Deliberately absent, because there the port differs from
+# twitter-text itself and we side with twitter-text (see content/counting/x.py): "\r", a bare
+# (C), a U+200D joining emoji the Emoji 12.0 list does not have, emoji newer than that, and
+# right-to-left letters (the port's IDNA 2003 check refuses "مرحبا.co.uk"; twitter-text does
+# not, and neither do we).
+# tests/differential compares with twitter-text itself, on far harder texts.
 _PIECES = (
     "the", "a", "post", "Scheduler", "x" * 70, " ", " ", "\n", ".", ". ", ",", "!", "?", "-", "_",
     "/", ":", "@", "#", "$", "(", ")", "'", '"', "0", "42", "é", "e\u0301", "ß", "Ærø", "ſ",
     "http://", "https://", "www.", "example", ".com", ".co.uk", ".jp", ".рус", ".xn--p1ai",
     "/path", "?q=1&x=2", ":8080", "t.co/abc123", "пример", "例え", "foo.bar", "a" * 64,
-    "日本語", "故人西辞", "あいうえお" * 12, "مرحبا", "שלום", "\u3000", "\u202a", "\u2066",
+    "日本語", "故人西辞", "あいうえお" * 12, "\u3000", "\u202a", "\u2066",
     "\ufeff", "\ufffe",
     "😷", "🔥", "🤪", "👨\u200d👩\u200d👧\u200d👦", "👩🏽\u200d💻", "🏳\ufe0f\u200d🌈",
     "👋🏽", "🇫🇷", "🇯🇵", "1\ufe0f\u20e3", "#\ufe0f\u20e3", "1\u20e3",
     "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
-    "❤\ufe0f", "☺", "©", "®\ufe0f", "™", "\ufe0f",
+    "❤\ufe0f", "☺", "®\ufe0f", "™", "\ufe0f",
 )  # fmt: skip
 
 _posts = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=40).map("".join)
 
 
-@settings(max_examples=200, deadline=None)
-@given(_posts)
-def test_agrees_with_twitter_text_parser(text: str) -> None:
-    ours = parse_tweet(text)
-    assert ours.as_twitter_text() == twitter_text.parse_tweet(text).asdict()
-    assert weighted_length(text) == ours.weighted_length
-    urls = twitter_text.extract_urls_with_indices(text)
-    assert extract_urls(text) == [tuple(u["indices"]) for u in urls]
+# The comparison with the port itself is gone: the port is not the reference, and where it
+# differs (emoji lists, IDNA 2003, case folding) tests/differential checks every field against
+# twitter-text 3.1.0 in Node instead, on 20,000 texts built from far harder pieces.
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.text(min_size=0, max_size=60) | _posts)
 def test_fast_path_equals_parse(text: str) -> None:
     # Any text at all, "\r", stray joiners and unassigned code points included.

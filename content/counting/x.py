@@ -43,9 +43,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import regex
-
+from content.counting.x_emoji import EMOJI_PATTERN
 from content.counting.x_tlds import COUNTRY_TLDS, GENERIC_TLDS
+from content.counting.x_url_chars import (
+    ASCII_DOMAIN_CHARS,
+    BEFORE_EXCLUDED,
+    CASE_VARIANTS,
+    DOMAIN_EXCLUDED,
+    PATH_CHARS,
+    PATH_END_CHARS,
+    QUERY_CHARS,
+    QUERY_END_CHARS,
+)
 
 X_LIMIT = 280
 _URL_WEIGHT = 23  # transformedURLLength; the weights below are already divided by `scale`
@@ -102,57 +111,40 @@ def _utf16_length(s: str) -> int:
 
 # --- emoji ------------------------------------------------------------------------------------
 
-# Only sequences whose weight as an emoji differs from their weight code point by code point:
-# every single emoji code point weighs 2 either way except (C) and (R), so matching lone
-# pictographs would only cost time. Because each alternative below is tried before the next at
-# a given position, dropping the lone-pictograph fallback does not move any later match.
-# U+FE0F belongs to an emoji only after a pictograph shown as text by default (U+2764 HEAVY
-# BLACK HEART, U+2640 FEMALE SIGN): after one already shown as emoji it is a stray selector that
-# the reference lists (Emoji 12.0 and twemoji alike) do not absorb, so it weighs 2 on its own.
-_TEXT_DEFAULT = r"(?:(?!\p{Emoji_Presentation})\p{Extended_Pictographic})"
-_TAG_SEQUENCE = r"\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F"  # subdivision flag
-_ELEMENT = (
-    rf"(?:{_TAG_SEQUENCE}|\p{{Emoji_Modifier_Base}}\p{{Emoji_Modifier}}|{_TEXT_DEFAULT}\uFE0F"
-    r"|\p{Extended_Pictographic})"
-)
-_EMOJI = regex.compile(
-    r"\p{Regional_Indicator}{2}"  # country flag
-    r"|[0-9#*]\uFE0F?\u20E3"  # keycap
-    rf"|{_ELEMENT}(?:\u200D{_ELEMENT})+"  # ZWJ sequence (family, profession, ...)
-    rf"|{_TAG_SEQUENCE}"  # England, Scotland, Wales
-    r"|\p{Emoji_Modifier_Base}\p{Emoji_Modifier}"  # skin tone
-    rf"|{_TEXT_DEFAULT}\uFE0F"  # text pictograph shown as emoji
-    r"|[\u00A9\u00AE]"  # (C) (R): emoji code points in the weight-1 range
-)
-# Every match of _EMOJI contains one of these: a cheap `re` test that skips the `regex` scan
-# for text with no emoji sequence at all (most text, including text with plain emoji).
+# twemoji-parser's pattern, which parseTweet scans the whole text with (leftmost match first,
+# the first alternative that matches at a position wins). A sequence it does not list, such as
+# a ZWJ join newer than its list, is matched piece by piece and so weighs 2 per piece.
+_EMOJI = re.compile(EMOJI_PATTERN)
+# A match changes the weight only when it is longer than one code point (every single code
+# point it matches weighs 2 either way; tests/test_count_x.py checks that), and every longer
+# match holds one of these: a joiner, a variation selector, a keycap, a skin tone, a regional
+# indicator or a tag character. Text without any needs no emoji scan at all.
 _EMOJI_HINT = re.compile(
-    "[\u00a9\u00ae\u200d\ufe0f\u20e3\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e007f]"
+    "[\u200d\ufe0f\u20e3\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
 )
 
 
 def _emoji_spans(t: str) -> list[tuple[int, int]]:
     if t.isascii() or _EMOJI_HINT.search(t) is None:
         return []
-    return [m.span() for m in _EMOJI.finditer(t)]
+    return [m.span() for m in _EMOJI.finditer(t) if m.end() - m.start() > 1]
 
 
 # --- URLs -------------------------------------------------------------------------------------
 
-# Character-class bodies, spelled after twitter-text's regexp sources.
-_PUNCT = r"!'#%&()*+,\-./:;<=>?@\[\\\]\^_{|}~$"  # no '"' and no '`', as in the reference
-_SPACES = r"\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_INVALID_CHARS = r"\ufffe\ufeff\uffff"
-_DIRECTIONAL = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_LATIN_ACCENTS = (
-    r"\xc0-\xd6\xd8-\xf6\xf8-\xff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b\u0263"
-    r"\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
-)
-_CYRILLIC = r"\u0400-\u04ff"
-
-_DOMAIN_CHAR = f"[^{_PUNCT}{_SPACES}{_INVALID_CHARS}{_DIRECTIONAL}]"
+# twitter-text matches its URL pattern case-insensitively without the `u` flag, which folds
+# case differently from Python's IGNORECASE (it leaves U+212A KELVIN SIGN and U+0130 alone,
+# and takes U+1C80 for a Cyrillic letter). So nothing here is compiled with IGNORECASE: each
+# one-character piece is the exact set the reference's own expression takes (x_url_chars).
+_DOMAIN_CHAR = f"[^{DOMAIN_EXCLUDED}]"
 _SUBDOMAIN = f"(?:(?:{_DOMAIN_CHAR}(?:[_-]|{_DOMAIN_CHAR})*)?{_DOMAIN_CHAR}\\.)"
 _DOMAIN_NAME = f"(?:(?:{_DOMAIN_CHAR}(?:-|{_DOMAIN_CHAR})*)?{_DOMAIN_CHAR}\\.)"
+
+
+def _caseless(ch: str) -> str:
+    """`ch` as the reference's case-insensitive match takes it: a class of its case variants."""
+    variants = CASE_VARIANTS.get(ch)
+    return f"[{variants}]" if variants else re.escape(ch)
 
 
 def _trie_pattern(names: Iterable[str]) -> str:
@@ -172,7 +164,7 @@ def _trie_pattern(names: Iterable[str]) -> str:
         node[""] = {}  # end of a name
 
     def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        branches = [_caseless(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         if "" in node:
@@ -189,12 +181,13 @@ def _tld_alternation(names: tuple[str, ...]) -> str:
     return f"(?:{_trie_pattern(names)}(?=[^0-9a-zA-Z@+-]|$))"
 
 
-_TLD = f"(?:{_tld_alternation(GENERIC_TLDS)}|{_tld_alternation(COUNTRY_TLDS)}|(?:xn--[0-9a-z-]+))"
+_PUNYCODE = "(?:[xX][nN]--[0-9a-zA-Z-]+)"
+_TLD = f"(?:{_tld_alternation(GENERIC_TLDS)}|{_tld_alternation(COUNTRY_TLDS)}|{_PUNYCODE})"
 _DOMAIN = f"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}{_TLD})"
 
-_PATH_CHAR = f"[a-z{_CYRILLIC}0-9!*';:=+,.$/%#\\[\\]\\-\u2013_~@|&{_LATIN_ACCENTS}]"
+_PATH_CHAR = f"[{PATH_CHARS}]"
 _PARENS = f"\\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\\({_PATH_CHAR}+\\){_PATH_CHAR}*))\\)"
-_PATH_END_CHAR = f"[+\\-a-z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS}]"
+_PATH_END_CHAR = f"[{PATH_END_CHARS}]"
 # twitter-text splices its "ending characters" pattern (a class, or balanced parentheses) into
 # the path pattern without a group, so its '|' splits the whole path pattern: a path segment
 # is characters ending in an ending character, OR one balanced parenthesis group on its own.
@@ -203,29 +196,70 @@ _PATH = (
     f"(?:(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END_CHAR}|(?:{_PARENS}))"
     f"|(?:@{_PATH_CHAR}+/))"
 )
-_QUERY = r"\?[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*[a-z0-9\-_&=#/]"
+_QUERY = f"\\?[{QUERY_CHARS}]*[{QUERY_END_CHARS}]"
+_HTTP = "[hH][tT][tT][pP][sS]?://"
 
 # Groups: 1 the character before (consumed, as in the reference, so two URLs need a separator),
-# 2 the URL, 3 protocol, 4 host, 5 path.
+# 2 the URL, 3 protocol, 4 host, 5 path. (The reference also allows a directional mark before
+# a URL; the negated class already does.)
+# The reference's pattern runs over UTF-16 code units, so an astral character (an emoji) is two
+# domain characters, and its high surrogate alone may serve as the character before: a URL
+# can start at the low surrogate, even right after a letter ("a😀-a.com" yields "-a.com" in
+# extractUrlsWithIndices). The empty lookahead alternative stands for that split start, tried
+# where the reference tries it: before the astral character itself is taken as the one before.
+_ASTRAL = "[\U00010000-\U0010ffff]"
 _URL = re.compile(
-    f"([^A-Za-z0-9@\uff20$#\uff03{_INVALID_CHARS}]|^)"
-    f"((https?://)?({_DOMAIN})(?::[0-9]+)?(/{_PATH}*)?(?:{_QUERY})?)",
-    re.IGNORECASE,
+    f"((?={_ASTRAL})|[^{BEFORE_EXCLUDED}]|^)"
+    f"((?:({_HTTP}))?({_DOMAIN})(?::[0-9]+)?(/{_PATH}*)?(?:{_QUERY})?)"
 )
-_ASCII_DOMAIN = re.compile(f"(?:[a-z0-9{_LATIN_ACCENTS}-]+\\.)+{_TLD}", re.IGNORECASE)
-_TCO = re.compile(f"https?://t\\.co/([a-z0-9]+)(?:{_QUERY})?", re.IGNORECASE)
+_ASCII_DOMAIN = re.compile(f"(?:[{ASCII_DOMAIN_CHARS}]+\\.)+{_TLD}")
+_TCO = re.compile(f"{_HTTP}[tT]\\.[cC][oO]/([0-9a-zA-Z]+)(?:{_QUERY})?")
 # Every URL contains a '.' followed by a TLD: a search that `re` runs from one '.' to the next.
 # Besides saving time on ordinary text, it spares the URL pattern its worst case, dotted runs
 # with no TLD ("a.a.a.a...", version numbers), which it would backtrack through quadratically.
-_URL_HINT = re.compile(f"\\.{_TLD}", re.IGNORECASE)
+_URL_HINT = re.compile(f"\\.{_TLD}")
+_MAX_LABEL = 63
+# punycode.toASCII (which twitter-text's idna check calls on each label) also splits at these.
+_LABEL_SEPARATORS = re.compile("[\u3002\uff0e\uff61]")
+_NON_PRINTABLE_ASCII = re.compile("[^\x20-\x7e]")
 
 
-def _host_ascii_length(host: str) -> int | None:
-    """Length of `host` in IDNA ASCII form, or None when IDNA refuses it (e.g. a label > 63)."""
-    try:
-        return len(host.encode("idna"))
-    except UnicodeError:
-        return None
+def _punycode_length(label: str) -> int:
+    """Length of `label` after npm punycode's toASCII: "xn--" + RFC 3492 when not plain ASCII.
+
+    No nameprep: no case mapping and nothing refused, unlike Python's "idna" codec, which
+    turns down a label mixing scripts of both directions ("مرحباexample") that X takes.
+    """
+    total = 0
+    parts = _LABEL_SEPARATORS.split(label)
+    for part in parts:
+        if _NON_PRINTABLE_ASCII.search(part) is None:
+            total += len(part)
+        else:
+            total += 4 + len(part.encode("punycode"))
+    return total + len(parts) - 1
+
+
+def _low_half(host: str) -> str:
+    """`host` with its first (astral) character reduced to that character's low surrogate."""
+    return chr(0xDC00 + ((ord(host[0]) - 0x10000) & 0x3FF)) + host[1:]
+
+
+def _host_is_valid(host: str) -> bool:
+    """twitter-text's `idna.toAscii(host)` succeeds: every label 1 to 63 long once encoded.
+
+    A host starting "xn--" must hold an ASCII domain somewhere (its check, case-sensitive on
+    the prefix as the reference's `substring(0, 4) === 'xn--'` is).
+    """
+    if host.startswith("xn--") and _ASCII_DOMAIN.search(host) is None:
+        return False
+    for label in host.split("."):
+        if label.isascii() and _NON_PRINTABLE_ASCII.search(label) is None:
+            if not 1 <= len(label) <= _MAX_LABEL:
+                return False
+        elif not 1 <= _punycode_length(label) <= _MAX_LABEL:
+            return False
+    return True
 
 
 def _url_matches(t: str) -> Iterator[re.Match[str]]:
@@ -260,28 +294,40 @@ def _url_spans(t: str) -> list[tuple[int, int, int]]:
     for m in _url_matches(t):
         before, url, protocol, host, path = m.group(1, 2, 3, 4, 5)
         start, end = m.start(2), m.end()
-        ascii_length = _host_ascii_length(host)
-        if not ascii_length:
+        # A split start (see _URL): the reference's host begins with the low surrogate only,
+        # which is what its label-length check encodes.
+        checked = host if before or t[start] <= "\uffff" else _low_half(host)
+        if not _host_is_valid(checked):
             continue
-        if len(protocol or _DEFAULT_PROTOCOL) + len(url) - len(host) + ascii_length > (
-            _MAX_URL_LENGTH
-        ):
+        # isValidUrl: the URL, in UTF-16 units, with the protocol it would get, within 4096.
+        if len(protocol or _DEFAULT_PROTOCOL) + _utf16_length(url) > _MAX_URL_LENGTH:
             continue
         if protocol is None:
             if before and before in "-_./":
                 continue
             host_start = m.start(4)
-            found = [
-                (host_start + a.start(), host_start + a.end(), host_start + a.end())
-                for a in _ASCII_DOMAIN.finditer(host)
-            ]
+            found = []
+            ascii_end = 0
+            for a in _ASCII_DOMAIN.finditer(host):
+                # extractUrlsWithIndices places each ASCII domain with
+                # `domain.indexOf(asciiDomain, asciiEndPosition)`: the first occurrence of its
+                # text, which may come before the match ("b.coma。b.com" matches the second
+                # "b.com" and reports the first). Odd, but it is where X puts the link.
+                ascii_start = host.find(a.group(), ascii_end)
+                ascii_end = ascii_start + len(a.group())
+                found.append((host_start + ascii_start, host_start + ascii_end, 0))
+                found[-1] = (found[-1][0], found[-1][1], found[-1][1])
             if not found:
                 continue
             if path:
                 # Only the last ASCII host takes the path (and any port or query) with it; its
                 # text is the URL with the whole host replaced by that ASCII host.
                 last_start, last_end, _ = found[-1]
-                found[-1] = (last_start, end, last_end + end - m.end(4))
+                found[-1] = (
+                    last_start,
+                    end,
+                    _resume(t, last_start, t[last_start:last_end] + t[m.end(4) : end]),
+                )
             spans.extend(found)
         else:
             tco = _TCO.match(url)
@@ -292,6 +338,25 @@ def _url_spans(t: str) -> list[tuple[int, int, int]]:
                 end = start + tco.end()
             spans.append((start, end, end))
     return spans
+
+
+def _resume(t: str, start: int, url_text: str) -> int:
+    """Where parseTweet's walk resumes after a URL at `start` whose text is `url_text`.
+
+    The walk skips `url_text.length` UTF-16 units from `start`. When the text it skips over
+    holds astral characters that the URL text does not (a partly non-ASCII host), that may
+    land inside a surrogate pair; the walk then weighs the lone low surrogate (2) and goes
+    on. A landing inside a pair is returned negated, as -(index after the pair).
+    """
+    units = _utf16_length(url_text)
+    skipped = t[start : start + len(url_text)]
+    if skipped.isascii() or _utf16_length(skipped) == units:
+        return start + len(url_text)
+    i, n = start, 0
+    while n < units:
+        n += 2 if t[i] > "\uffff" else 1
+        i += 1
+    return -i if n > units else i
 
 
 def extract_urls(text: str) -> list[tuple[int, int]]:
@@ -311,14 +376,18 @@ def _units(t: str, emoji: bool) -> list[tuple[int, int, int]]:
     The reference walks the text and, at each position it lands on, takes a URL starting there,
     else an emoji starting there; entities starting inside one already taken are skipped.
     """
-    urls = _url_spans(t)
+    # A URL whose walk lands inside a surrogate pair (see _resume) also weighs the lone low
+    # surrogate the walk then meets: one unit of 23 + 2 ending after the pair.
+    urls = [
+        (s, e, _URL_WEIGHT) if e >= 0 else (s, -e, _URL_WEIGHT + 2) for s, _, e in _url_spans(t)
+    ]
     emojis = _emoji_spans(t) if emoji else []
     if not emojis:
-        return [(s, e, _URL_WEIGHT) for s, _, e in urls]
+        return urls
     if not urls:
         return [(s, e, _EMOJI_WEIGHT) for s, e in emojis]
     tagged = sorted(
-        [(s, 0, e, _URL_WEIGHT) for s, _, e in urls] + [(s, 1, e, _EMOJI_WEIGHT) for s, e in emojis]
+        [(s, 0, e, w) for s, e, w in urls] + [(s, 1, e, _EMOJI_WEIGHT) for s, e in emojis]
     )
     units: list[tuple[int, int, int]] = []
     pos = 0
