@@ -10,6 +10,7 @@ them, and writes, in content/counting/:
                  Python's `re`; alternatives keep their order, which decides the match.
 - x_tlds.py      twitter-text 3.1.0's generic and country-code TLDs, as its URL pattern lists them.
 - x_url_chars.py the characters each one-character piece of twitter-text's URL pattern takes.
+- grapheme_stand_ins.py  code points whose segmentation differs between `regex` and Node's ICU.
 - bluesky_tlds.py  the npm `tlds` list @atproto/api checks a bare domain or a handle against.
 - X_EMOJI_LICENSE, X_TLDS_LICENSE, BLUESKY_TLDS_LICENSE: the packages' licences.
 
@@ -75,7 +76,15 @@ for (const ch of letters) {
   for (let u = 0; u < 0x10000; u++) if (one.test(String.fromCharCode(u))) units.push(u)
   if (units.length !== 1 || units[0] !== ch.charCodeAt(0)) variants[ch] = units
 }
+// Code points unassigned for V8 (its Unicode version, the one Intl.Segmenter and so
+// @atproto/api's graphemeLength use), as ranges.
+const unassigned = []
+for (let cp = 0; cp < 0x110000; cp++) {
+  if (cp >= 0xd800 && cp < 0xe000) continue
+  if (/^\p{Cn}$/u.test(String.fromCodePoint(cp))) unassigned.push(cp)
+}
 console.log(JSON.stringify({
+  unassigned,
   classes,
   variants,
   emoji: emoji.source,
@@ -83,6 +92,8 @@ console.log(JSON.stringify({
   gtld: names(req('twitter-text/dist/regexp/validGTLD.js')),
   cctld: names(req('twitter-text/dist/regexp/validCCTLD.js')),
   tlds: req('tlds/index.json'),
+  icu: process.versions.icu,
+  unicode: process.versions.unicode,
   versions: {
     'twemoji-parser': req('twemoji-parser/package.json').version,
     'twitter-text': req('twitter-text/package.json').version,
@@ -90,6 +101,85 @@ console.log(JSON.stringify({
   },
 }))
 """
+
+
+# How a code point segments next to others, in 9 probes: after "a" (extends?), before "a"
+# (prepends?), before a combining mark (a control?), after an emoji and ZWJ (pictographic?),
+# after a consonant and virama (Indic conjunct?), around Hangul jamo, and doubled (RI pairs).
+_PROBES = (
+    "a{c}", "{c}a", "{c}\u0301", "\U0001f600\u200d{c}", "\u0915\u094d{c}", "\u1100{c}",
+    "{c}\u1161", "{c}\u11a8", "{c}{c}",
+)  # fmt: skip
+_NODE_PROBE = r"""
+const seg = new Intl.Segmenter()
+const probes = JSON.parse(process.argv[1])
+const cps = JSON.parse(require('node:fs').readFileSync(0, 'utf8'))
+const count = (s) => { let k = 0; for (const _ of seg.segment(s)) k++; return k }
+console.log(JSON.stringify(cps.map((cp) => {
+  const c = String.fromCodePoint(cp)
+  return probes.map((p) => count(p.replaceAll('{c}', c))).join('')
+})))
+"""
+
+
+def _signatures_node(directory: Path, cps: list[int]) -> list[str]:
+    out = subprocess.run(
+        ["node", "-e", _NODE_PROBE, json.dumps(list(_PROBES))],
+        cwd=directory,
+        input=json.dumps(cps),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    sigs: list[str] = json.loads(out)
+    return sigs
+
+
+def _signatures_python(cps: list[int]) -> list[str]:
+    import regex
+
+    grapheme = regex.compile(r"\X")
+    return [
+        "".join(str(len(grapheme.findall(p.replace("{c}", chr(cp))))) for p in _PROBES)
+        for cp in cps
+    ]
+
+
+# Candidates to stand in for a code point the two Unicode versions disagree on.
+_STAND_IN_CANDIDATES = (0xE000, 0x1FAFF, 0x1F02C, 0x0378)
+
+
+def grapheme_stand_ins(directory: Path, unassigned: list[int]) -> dict[int, int]:
+    """Code points `regex` segments differently from V8, each mapped to one it agrees on.
+
+    The two carry different Unicode versions; the code points either side has assigned and
+    the other has not are probed, and each one that segments differently gets a stand-in that
+    both segment as V8 segments it.
+    """
+    import regex
+
+    v8 = set(unassigned)
+    py = {
+        cp
+        for cp in range(0x110000)
+        if not 0xD800 <= cp < 0xE000 and regex.match(r"\p{Cn}", chr(cp))
+    }
+    candidates = sorted(v8 ^ py)
+    node_sigs = _signatures_node(directory, candidates + list(_STAND_IN_CANDIDATES))
+    py_sigs = _signatures_python(candidates + list(_STAND_IN_CANDIDATES))
+    options = {
+        n: cp
+        for cp, n, p in reversed(
+            list(zip(candidates + list(_STAND_IN_CANDIDATES), node_sigs, py_sigs, strict=True))
+        )
+        if n == p and cp in _STAND_IN_CANDIDATES
+    }
+    stand_ins: dict[int, int] = {}
+    for cp, n, p in zip(candidates, node_sigs, py_sigs, strict=False):
+        if n != p:
+            assert n in options, f"no stand-in segments like U+{cp:04X} ({n})"
+            stand_ins[cp] = options[n]
+    return stand_ins
 
 
 def _dump(directory: Path) -> dict[str, object]:
@@ -248,7 +338,25 @@ def _chunks(text: str, width: int = 88) -> str:
 
 
 def _esc(unit: int) -> str:
-    return f"\\u{unit:04x}"
+    return f"\\u{unit:04x}" if unit <= 0xFFFF else f"\\U{unit:08x}"
+
+
+def _pattern_code_points(pattern: str) -> list[int]:
+    """Every code point a converted pattern names, in a literal or in a class range."""
+    import re
+
+    escaped = r"\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|\\.|[^\\]"
+    points: set[int] = set()
+    for m in re.finditer(rf"(?P<lo>{escaped})(?:-(?P<hi>{escaped}))?", pattern):
+        lo, hi = m.group("lo"), m.group("hi") or m.group("lo")
+
+        def value(token: str) -> int:
+            return int(token[2:], 16) if token[:2] in ("\\u", "\\U") else ord(token[-1])
+
+        if len(lo) == 1 and lo in "()[]|?:!-^" and m.group("hi") is None:
+            continue  # syntax, not a character
+        points.update(range(value(lo), value(hi) + 1))
+    return sorted(points)
 
 
 def _class_body(units: list[int]) -> str:
@@ -328,6 +436,11 @@ that matches at a position wins, as in JavaScript). Do not edit: regenerate.
 EMOJI_PATTERN = (
 {_chunks(emoji)}
 )
+
+# Every code point the pattern mentions: a match lies within a run of these.
+EMOJI_CHARS = (
+{_chunks(_class_body(_pattern_code_points(emoji)), 84)}
+)
 ''',
         encoding="utf-8",
     )
@@ -373,6 +486,27 @@ package has them. Do not edit: regenerate.
 TLDS: tuple[str, ...] = (
 {_packed(tlds)}
 )
+''',
+        encoding="utf-8",
+    )
+
+    stand_ins = grapheme_stand_ins(directory, list(data["unassigned"]))  # type: ignore[call-overload]
+    entries = "\n".join(f"    0x{k:05X}: 0x{v:05X}," for k, v in sorted(stand_ins.items()))
+    (OUT / "grapheme_stand_ins.py").write_text(
+        f'''"""Code points to segment as Bluesky's client does, not as `regex` would (generated).
+
+Generated by tests/differential/generate_tables.py. The reference client counts graphemes with
+Node's Intl.Segmenter (ICU {data["icu"]}, Unicode {data["unicode"]}); the `regex` module here
+carries a newer Unicode, in which these code points are assigned and segment differently (a new
+combining mark extends the letter before it; for ICU it is unassigned and stands alone). Each
+maps to a code point both segment the way ICU segments the original, so substituting it before
+segmenting gives ICU's clusters at the same offsets. Do not edit: regenerate.
+"""
+
+# fmt: off
+STAND_INS: dict[int, int] = {{
+{entries}
+}}
 ''',
         encoding="utf-8",
     )
