@@ -36,6 +36,7 @@ with twitter-text itself (JavaScript and Java):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -43,7 +44,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from content.counting.x_emoji import EMOJI_PATTERN
+from content.counting.x_emoji import EMOJI_CHARS, EMOJI_PATTERN
 from content.counting.x_tlds import COUNTRY_TLDS, GENERIC_TLDS
 from content.counting.x_url_chars import (
     ASCII_DOMAIN_CHARS,
@@ -124,10 +125,41 @@ _EMOJI_HINT = re.compile(
 )
 
 
+# A match lies within a run of the code points the pattern names, so each such run can be
+# scanned on its own: a run starts where no match can run on from before, and ends where none
+# can go on. Only runs holding a hint character need scanning at all.
+_EMOJI_RUN = re.compile(f"[{EMOJI_CHARS}]+")
+
+
+_EMOJI_CHAR = re.compile(f"[{EMOJI_CHARS}]")
+
+
 def _emoji_spans(t: str) -> list[tuple[int, int]]:
-    if t.isascii() or _EMOJI_HINT.search(t) is None:
+    """(start, end) of the matches longer than one code point, as `_EMOJI.finditer` finds them.
+
+    Only the runs holding a hint are scanned: from each hint not yet covered, back to where its
+    run starts (usually a character or two) and forward to where it ends.
+    """
+    if t.isascii():
         return []
-    return [m.span() for m in _EMOJI.finditer(t) if m.end() - m.start() > 1]
+    spans: list[tuple[int, int]] = []
+    is_emoji_char = _EMOJI_CHAR.match
+    run_from = _EMOJI_RUN.match
+    covered = 0  # end of the last run scanned
+    for hint in _EMOJI_HINT.finditer(t):
+        at = hint.start()
+        if at < covered:
+            continue
+        start = at
+        while start > covered and is_emoji_char(t, start - 1):
+            start -= 1
+        run = run_from(t, at)
+        end = run.end() if run is not None else at + 1
+        for m in _EMOJI.finditer(t, start, end):
+            if m.end() - m.start() > 1:
+                spans.append(m.span())
+        covered = end
+    return spans
 
 
 # --- URLs -------------------------------------------------------------------------------------
@@ -245,6 +277,7 @@ def _low_half(host: str) -> str:
     return chr(0xDC00 + ((ord(host[0]) - 0x10000) & 0x3FF)) + host[1:]
 
 
+@functools.lru_cache(maxsize=4096)  # hosts repeat (the same links, post after post)
 def _host_is_valid(host: str) -> bool:
     """twitter-text's `idna.toAscii(host)` succeeds: every label 1 to 63 long once encoded.
 
@@ -280,7 +313,7 @@ def _url_matches(t: str) -> Iterator[re.Match[str]]:
         pos = m.end()
 
 
-def _url_spans(t: str) -> list[tuple[int, int, int]]:
+def _url_spans(t: str, *, with_bare: bool = True) -> list[tuple[int, int, int]]:
     """(start, end, counted_end) of the URLs twitter-text's extractor finds, in text order.
 
     start and end are the extractor's indices (code points). counted_end is where the weight
@@ -288,7 +321,7 @@ def _url_spans(t: str) -> list[tuple[int, int, int]]:
     protocol whose host is only partly ASCII ("foo.baré🙂.рус/x") that text is the ASCII part
     plus the path, shorter than the indices; the characters in between are counted again.
     """
-    if "." not in t:
+    if "." not in t or (not with_bare and ":" not in t):
         return []
     spans: list[tuple[int, int, int]] = []
     for m in _url_matches(t):
@@ -300,10 +333,12 @@ def _url_spans(t: str) -> list[tuple[int, int, int]]:
         if not _host_is_valid(checked):
             continue
         # isValidUrl: the URL, in UTF-16 units, with the protocol it would get, within 4096.
-        if len(protocol or _DEFAULT_PROTOCOL) + _utf16_length(url) > _MAX_URL_LENGTH:
+        if len(url) > _MAX_URL_LENGTH // 2 - 8 and (
+            len(protocol or _DEFAULT_PROTOCOL) + _utf16_length(url) > _MAX_URL_LENGTH
+        ):
             continue
         if protocol is None:
-            if before and before in "-_./":
+            if not with_bare or (before and before in "-_./"):
                 continue
             host_start = m.start(4)
             found = []
@@ -359,12 +394,14 @@ def _resume(t: str, start: int, url_text: str) -> int:
     return -i if n > units else i
 
 
-def extract_urls(text: str) -> list[tuple[int, int]]:
+def extract_urls(text: str, *, with_bare: bool = True) -> list[tuple[int, int]]:
     """Code-point (start, end) of every URL twitter-text's extractor finds in `text` as given.
 
-    Bare domains such as `example.com` count, as they do in a post's weighted length.
+    Bare domains such as `example.com` count, as they do in a post's weighted length; with
+    `with_bare=False` only URLs with `http(s)://` do (the extractor's
+    `extractUrlsWithoutProtocol: false`, which is how Mastodon's server extracts them).
     """
-    return [(s, e) for s, e, _ in _url_spans(text)]
+    return [(s, e) for s, e, _ in _url_spans(text, with_bare=with_bare)]
 
 
 # --- counting ----------------------------------------------------------------------------------

@@ -6,9 +6,11 @@
 //
 //   {"op": "x", "texts": [...]}      -> {"results": [{weightedLength, valid, permillage,
 //                                        validRangeStart, validRangeEnd, displayRangeStart,
-//                                        displayRangeEnd, urls: [[start, end], ...]}, ...]}
+//                                        displayRangeEnd, urls: [[start, end], ...],
+//                                        urlsWithProtocol: [[start, end], ...]}, ...]}
 //     twitter-text 3.1.0: parseTweet(text) with the default (v3) configuration, and
-//     extractUrlsWithIndices(text); indices are UTF-16 code units, as the library reports them.
+//     extractUrlsWithIndices(text), also with extractUrlsWithoutProtocol: false (Mastodon's
+//     way); indices are UTF-16 code units, as the library reports them.
 //   {"op": "bluesky", "texts": [...]} -> {"results": [{graphemeLength, length, facets}, ...]}
 //     @atproto/api: new RichText({text}), detectFacetsWithoutResolution() (detectFacets without
 //     an agent: the facets as built before handles are resolved, sorted as the client sorts).
@@ -38,6 +40,10 @@ function x(text) {
     displayRangeStart: parsed.displayRangeStart,
     displayRangeEnd: parsed.displayRangeEnd,
     urls: twitter.extractUrlsWithIndices(text).map((u) => u.indices),
+    // Scheme required, as Mastodon's server extracts URLs.
+    urlsWithProtocol: twitter
+      .extractUrlsWithIndices(text, { extractUrlsWithoutProtocol: false })
+      .map((u) => u.indices),
   }
 }
 
