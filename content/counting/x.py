@@ -7,31 +7,32 @@ X limits a post to 280 *weighted* characters (twitter-text configuration v3, `sc
   every other code point weighs 2 (an astral code point, one surrogate pair, weighs 2 too);
 - every URL twitter-text's extractor finds, bare `example.com` included, weighs 23
   (`transformedURLLength`), however long it is;
-- in v3 an emoji sequence (ZWJ family, flag, keycap, skin tone, tag sequence) weighs 2 as a whole;
+- in v3 an emoji, as twemoji-parser 11.0.2 lists them (ZWJ family, flag, keycap, skin tone,
+  tag sequence), weighs 2 as a whole; a sequence it does not list (anything newer than its
+  list, such as U+1F426 U+200D U+1F525) is counted piece by piece, and bare (C) and (R) weigh 1;
 - U+FFFE, U+FEFF and U+FFFF make the post invalid, and so does an empty one. Directional marks
   (U+202A-U+202E, U+2066-U+2069, ...) are not invalid: the conformance suite accepts them.
 
 `validRangeEnd` and `displayRangeEnd` are inclusive UTF-16 indices into the text as given, like
-the reference's. The URL grammar follows twitter-text's extractor (github.com/twitter/twitter-text,
-Apache-2.0): a preceding character that is not a letter, digit, `@`, `$` or `#`; an optional
-`http(s)://`; subdomains and a domain name of "domain characters" (anything but punctuation,
-spaces, invalid and directional characters); a TLD from `x_tlds` or a punycode `xn--` label;
-then an optional port, path and query. A host is checked with IDNA 2003 (Python's `idna`
-codec, as the bench baseline does): a label longer than 63 characters once punycode-encoded,
-or one that IDNA refuses (mixed directions, prohibited characters), makes it no URL. A URL
-without protocol counts only when its host is ASCII (Latin accents allowed) and it does not
-follow `-`, `_`, `.` or `/`.
+the reference's. The reference here is twitter-text 3.1.0 itself (npm, Apache-2.0), checked
+field by field in tests/differential; its data (emoji pattern, TLDs, the characters each piece
+of its URL pattern takes) is generated from the package into x_emoji, x_tlds and x_url_chars.
+The URL grammar follows its extractor (`extractUrlsWithIndices`): a preceding character that is
+not a letter, digit, `@`, `$` or `#`; an optional `http(s)://`; subdomains and a domain name of
+"domain characters" (anything but punctuation, spaces, invalid and directional characters); a
+TLD or a punycode `xn--` label; then an optional port, path and query. Its odd corners are
+followed on purpose, each commented where it is handled: it matches over UTF-16 code units
+(a URL may start at an emoji's low surrogate), folds case its own way, checks a host only for
+label lengths once punycode-encoded (no IDNA 2003: "مرحباexample.com" holds a URL), and places
+an ASCII domain at the first occurrence of its text. A URL without protocol counts only when
+its host holds an ASCII domain (Latin accents allowed) and it does not follow `-`, `_`, `.` or
+`/`.
 
-Known differences from the Python port twitter-text-parser (the bench baseline), where we side
-with twitter-text itself (JavaScript and Java):
-- "\\r\\n" counts as two characters; the port first rewrites it to "\\n".
-- Emoji come from Unicode properties (via `regex`) instead of the Emoji 12.0 list: ZWJ, modifier
-  and tag sequences newer than Emoji 12.0 (or outside the recommended list) weigh 2 as a whole,
-  where the port counts their parts. Bare (C) and (R) weigh 2 here as in the port (both are
-  emoji code points); twemoji-parser, which the JavaScript twitter-text uses, weighs them 1.
-- Empty text: validRangeEnd is 0, as in twitter-text; the port says -1.
-- A bare URL whose partly non-ASCII host reappears in its own path: the port shortens every
-  copy when it measures the URL's text, JavaScript only the first (as here).
+Where the Python port twitter-text-parser (the bench's old baseline) differs, we side with
+twitter-text: "\r\n" counts as two characters (the port rewrites it to "\n"); emoji follow
+twemoji-parser, not the Emoji 12.0 list; an empty text has validRangeEnd 0 (the port: -1); a
+host is not put through IDNA 2003; a bare URL whose partly non-ASCII host reappears in its own
+path has only its first copy shortened when its text is measured.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,8 +101,10 @@ _INVALID = re.compile("[\ufffe\ufeff\uffff]")
 
 def _base_weight(s: str) -> int:
     """Weight of `s` counted code point by code point, without URLs or emoji."""
-    if s.isascii() or max(s) <= "\u10ff":  # Latin, Greek, Cyrillic, Arabic, Hebrew, ...
+    if s.isascii():
         return len(s)
+    # (`max(s) <= "\u10ff"` would spot Latin, Greek, Cyrillic, Arabic and Hebrew text, but it
+    # makes a string of every character: slower than letting `sub` run in C.)
     return len(s) + len(_LIGHT_RUN.sub("", s))
 
 
@@ -134,6 +137,12 @@ _EMOJI_RUN = re.compile(f"[{EMOJI_CHARS}]+")
 _EMOJI_CHAR = re.compile(f"[{EMOJI_CHARS}]")
 
 
+@functools.lru_cache(maxsize=8192)  # the same few emoji runs recur, text after text
+def _run_emoji(run: str) -> tuple[tuple[int, int], ...]:
+    """Matches longer than one code point in one run, relative to its start."""
+    return tuple(m.span() for m in _EMOJI.finditer(run) if m.end() - m.start() > 1)
+
+
 def _emoji_spans(t: str) -> list[tuple[int, int]]:
     """(start, end) of the matches longer than one code point, as `_EMOJI.finditer` finds them.
 
@@ -155,9 +164,7 @@ def _emoji_spans(t: str) -> list[tuple[int, int]]:
             start -= 1
         run = run_from(t, at)
         end = run.end() if run is not None else at + 1
-        for m in _EMOJI.finditer(t, start, end):
-            if m.end() - m.start() > 1:
-                spans.append(m.span())
+        spans.extend((start + s, start + e) for s, e in _run_emoji(t[start:end]))
         covered = end
     return spans
 
@@ -214,7 +221,11 @@ def _tld_alternation(names: tuple[str, ...]) -> str:
 
 
 _PUNYCODE = "(?:[xX][nN]--[0-9a-zA-Z-]+)"
-_TLD = f"(?:{_tld_alternation(GENERIC_TLDS)}|{_tld_alternation(COUNTRY_TLDS)}|{_PUNYCODE})"
+# twitter-text tries the generic TLDs, then the country codes. One trie over both finds the
+# same TLD faster (one walk instead of two when the first list fails): no name of one list is
+# a prefix of a name of the other unless an ASCII letter follows, which the boundary test
+# refuses, so at any position at most one list can match (tests/test_count_x.py checks it).
+_TLD = f"(?:{_tld_alternation(GENERIC_TLDS + COUNTRY_TLDS)}|{_PUNYCODE})"
 _DOMAIN = f"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}{_TLD})"
 
 _PATH_CHAR = f"[{PATH_CHARS}]"
@@ -295,24 +306,6 @@ def _host_is_valid(host: str) -> bool:
     return True
 
 
-def _url_matches(t: str) -> Iterator[re.Match[str]]:
-    """The matches `_URL.finditer(t)` yields, found without trying every position.
-
-    A match runs from its preceding character through protocol and host to the '.' before its
-    TLD with no space in between (spaces are neither host nor protocol characters). So no
-    match starts before the last ' ' preceding the next '.' that is followed by a TLD, and the
-    scan can resume there instead of at the end of the previous match.
-    (`search` from a later position keeps `^` anchored at the real start, as finditer does.)
-    """
-    pos = 0
-    while (hint := _URL_HINT.search(t, pos)) is not None:
-        m = _URL.search(t, max(pos, t.rfind(" ", pos, hint.start())))
-        if m is None:
-            return
-        yield m
-        pos = m.end()
-
-
 def _url_spans(t: str, *, with_bare: bool = True) -> list[tuple[int, int, int]]:
     """(start, end, counted_end) of the URLs twitter-text's extractor finds, in text order.
 
@@ -320,11 +313,35 @@ def _url_spans(t: str, *, with_bare: bool = True) -> list[tuple[int, int, int]]:
     walk resumes: `parseTweet` skips the length of the URL's *text*, and for a URL without
     protocol whose host is only partly ASCII ("foo.baré🙂.рус/x") that text is the ASCII part
     plus the path, shorter than the indices; the characters in between are counted again.
+    (A walk landing inside a surrogate pair is given negated, see `_resume`.)
+
+    No URL holds a space, except as the character before it, and every URL holds a '.' and a
+    TLD. So the text is taken a chunk at a time: from the last ' ' or newline before such a '.'
+    (or the end of the previous chunk, itself at one, or the start) up to the next. A chunk
+    starting at a space matches as it would in place (the space serves as the character
+    before, `^` never matters there), and chunks recur (the same links, post after post), so
+    each chunk's URLs are worked out once. (-1 % (len + 1) is len: "not found" is the end.)
     """
     if "." not in t or (not with_bare and ":" not in t):
         return []
     spans: list[tuple[int, int, int]] = []
-    for m in _url_matches(t):
+    covered = 0
+    while (hint := _URL_HINT.search(t, covered)) is not None:
+        at = hint.start()
+        start = max(t.rfind(" ", covered, at), t.rfind("\n", covered, at), covered)
+        after = hint.end()
+        end = min(t.find(" ", after) % (len(t) + 1), t.find("\n", after) % (len(t) + 1))
+        for s, e, r in _chunk_url_spans(t[start:end], with_bare):
+            spans.append((start + s, start + e, start + r if r >= 0 else r - start))
+        covered = end
+    return spans
+
+
+@functools.lru_cache(maxsize=8192)
+def _chunk_url_spans(t: str, with_bare: bool) -> tuple[tuple[int, int, int], ...]:
+    """`_url_spans` of one chunk (see there), relative to the chunk."""
+    spans: list[tuple[int, int, int]] = []
+    for m in _URL.finditer(t):
         before, url, protocol, host, path = m.group(1, 2, 3, 4, 5)
         start, end = m.start(2), m.end()
         # A split start (see _URL): the reference's host begins with the low surrogate only,
@@ -365,14 +382,18 @@ def _url_spans(t: str, *, with_bare: bool = True) -> list[tuple[int, int, int]]:
                 )
             spans.extend(found)
         else:
-            tco = _TCO.match(url)
+            tco = (
+                _TCO.match(url)
+                if url[len(protocol) : len(protocol) + 5].lower() == "t.co/"
+                else None
+            )
             if tco is not None:
                 # A t.co link ends after its slug (and query): no more path is allowed.
                 if len(tco.group(1)) > _MAX_TCO_SLUG:
                     continue
                 end = start + tco.end()
             spans.append((start, end, end))
-    return spans
+    return tuple(spans)
 
 
 def _resume(t: str, start: int, url_text: str) -> int:
@@ -463,11 +484,18 @@ def _last_valid_index(t: str, units: list[tuple[int, int, int]]) -> int:
                 running += seg_weight
                 last_end = seg_end
             else:
-                for i in range(pos, seg_end):
-                    running += _base_weight(t[i])
-                    if running > X_LIMIT:
-                        break
-                    last_end = i + 1
+                # The longest prefix of the segment still within the limit: weights only grow
+                # with length, so a bisection over prefix weights finds it.
+                budget = X_LIMIT - running
+                lo, hi = pos, seg_end  # weight(t[pos:lo]) <= budget < weight(t[pos:hi])
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if _base_weight(t[pos:mid]) <= budget:
+                        lo = mid
+                    else:
+                        hi = mid
+                if lo > pos:
+                    last_end = lo
                 break
         if s >= stop or e == s:
             break
@@ -501,6 +529,13 @@ def _parse(text: str, emoji: bool) -> XCount:
         display_range_start=0,
         display_range_end=text16 - 1 if text16 > 0 else 0,
     )
+
+
+def clear_caches() -> None:
+    """Forget the URL chunks, emoji runs and hosts seen so far (benchmarks start cold)."""
+    _chunk_url_spans.cache_clear()
+    _run_emoji.cache_clear()
+    _host_is_valid.cache_clear()
 
 
 def parse_tweet(text: str) -> XCount:
