@@ -165,3 +165,81 @@ def test_fast_path_equals_parse(text: str) -> None:
     assert ours.valid == (0 < ours.weighted_length <= X_LIMIT and not has_invalid)
     assert ours.display_range_end == max(len(text.encode("utf-16-le")) // 2 - 1, 0)
     assert 0 <= ours.valid_range_end <= ours.display_range_end
+
+
+# --- twitter-text's own rules, odd ones included (each checked against it in tests/differential)
+
+
+@pytest.mark.parametrize(
+    ("text", "weight", "spans"),
+    [
+        # twemoji-parser 11.0.2 lists no "phoenix" (Emoji 15.1): counted piece by piece, 2+1+2.
+        ("🐦\u200d🔥", 5, []),
+        ("👨\u200d👩\u200d👧\u200d👦", 2, []),  # listed: one emoji
+        # (C) (R) (TM) bare are no emoji to twemoji-parser: (C) and (R) weigh 1, (TM) 2.
+        ("©®™", 4, []),
+        ("©\ufe0f", 2, []),
+        # punycode.toASCII checks only label lengths, so a bare domain glued to Arabic is a URL.
+        ("مرحباexample.com", 5 + 23, [(5, 16)]),
+        # No IGNORECASE folding: U+0130 is no "i" to the reference, so it precedes the URL.
+        ("İexample.com", 1 + 23, [(1, 12)]),
+        # extractUrlsWithIndices runs over UTF-16: a URL can start at an emoji's low surrogate,
+        # even right after a letter, and then "-a.com" is its ASCII domain.
+        ("a😀-a.com", 1 + 2 + 23, [(2, 8)]),
+        # `domain.indexOf(asciiDomain, ...)`: the second "b.com" matches, the first is reported.
+        ("b.coma。b.com", 23 + 8, [(0, 5)]),
+    ],
+)
+def test_reference_rules(text: str, weight: int, spans: list[tuple[int, int]]) -> None:
+    assert weighted_length(text) == weight
+    assert parse_tweet(text).weighted_length == weight
+    assert extract_urls(text) == spans
+
+
+def test_urls_with_protocol_only() -> None:
+    text = "see example.com and https://example.org/x."
+    assert extract_urls(text) == [(4, 15), (20, 41)]
+    assert extract_urls(text, with_bare=False) == [(20, 41)]
+
+
+def test_every_single_code_point_emoji_weighs_what_its_code_point_weighs() -> None:
+    # Why _emoji_spans keeps only matches longer than one code point: a one-code-point match
+    # weighs 2 as an emoji, so it must weigh 2 as a code point too.
+    from content.counting.x import _EMOJI, _EMOJI_CHAR, _base_weight
+
+    singles = [
+        chr(cp)
+        for cp in range(0x110000)
+        if not 0xD800 <= cp < 0xE000 and _EMOJI_CHAR.match(chr(cp)) and _EMOJI.fullmatch(chr(cp))
+    ]
+    assert len(singles) > 1000  # the pattern's single emoji, not an empty set
+    assert [ch for ch in singles if _base_weight(ch) != 2] == []
+
+
+def test_no_tld_of_one_list_shadows_the_other() -> None:
+    # Why one trie may hold both lists although the reference tries generic TLDs first: where
+    # a name of one list is a prefix of a name of the other, an ASCII letter, digit, "@", "+"
+    # or "-" follows it, which the boundary test after a TLD refuses.
+    pairs = [(a, b) for a in GENERIC_TLDS for b in COUNTRY_TLDS] + [
+        (b, a) for a in GENERIC_TLDS for b in COUNTRY_TLDS
+    ]
+    nested = [
+        (short, long) for short, long in pairs if len(long) > len(short) and long.startswith(short)
+    ]
+    assert ("co", "com") in nested  # the check sees the pairs it is about
+    for short, long in nested:
+        follower = long[len(short)]
+        assert follower.isascii() and (follower.isalnum() or follower in "@+-"), (short, long)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(_PIECES + ("\n", " ", "日本", "🙂")), max_size=40).map("".join))
+def test_chunked_url_scan_equals_one_scan_of_the_whole_text(text: str) -> None:
+    # _url_spans works a chunk at a time (and caches chunks); one chunk spanning the whole text
+    # is a plain finditer over it, the reference's own way.
+    from content.counting.x import _chunk_url_spans, _url_spans, clear_caches
+
+    whole = list(_chunk_url_spans(text, True)) if "." in text else []
+    assert _url_spans(text) == whole
+    clear_caches()
+    assert _url_spans(text) == whole
