@@ -66,7 +66,7 @@ _MAX_TCO_SLUG = 40
 _DEFAULT_PROTOCOL = "https://"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class XCount:
     """What `parseTweet` reports: weighted length, validity and the UTF-16 ranges."""
 
@@ -123,17 +123,15 @@ _EMOJI = re.compile(EMOJI_PATTERN)
 # point it matches weighs 2 either way; tests/test_count_x.py checks that), and every longer
 # match holds one of these: a joiner, a variation selector, a keycap, a skin tone, a regional
 # indicator or a tag character. Text without any needs no emoji scan at all.
+
+
+# A match lies within a run of the code points the pattern names, so each run can be scanned
+# on its own (no match runs on into it from before, or out of it). Only runs holding a hint
+# need scanning.
 _EMOJI_HINT = re.compile(
     "[\u200d\ufe0f\u20e3\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
 )
-
-
-# A match lies within a run of the code points the pattern names, so each such run can be
-# scanned on its own: a run starts where no match can run on from before, and ends where none
-# can go on. Only runs holding a hint character need scanning at all.
 _EMOJI_RUN = re.compile(f"[{EMOJI_CHARS}]+")
-
-
 _EMOJI_CHAR = re.compile(f"[{EMOJI_CHARS}]")
 
 
@@ -164,7 +162,9 @@ def _emoji_spans(t: str) -> list[tuple[int, int]]:
             start -= 1
         run = run_from(t, at)
         end = run.end() if run is not None else at + 1
-        spans.extend((start + s, start + e) for s, e in _run_emoji(t[start:end]))
+        found = _run_emoji(t[start:end])
+        if found:
+            spans.extend((start + s, start + e) for s, e in found)
         covered = end
     return spans
 
@@ -257,9 +257,11 @@ _URL = re.compile(
 )
 _ASCII_DOMAIN = re.compile(f"(?:[{ASCII_DOMAIN_CHARS}]+\\.)+{_TLD}")
 _TCO = re.compile(f"{_HTTP}[tT]\\.[cC][oO]/([0-9a-zA-Z]+)(?:{_QUERY})?")
-# Every URL contains a '.' followed by a TLD: a search that `re` runs from one '.' to the next.
-# Besides saving time on ordinary text, it spares the URL pattern its worst case, dotted runs
-# with no TLD ("a.a.a.a...", version numbers), which it would backtrack through quadratically.
+# Every URL contains a '.' followed by a TLD. Chunks are found by something cheaper, a '.'
+# before a letter (every TLD starts with one); a chunk without a whole '.' + TLD is then let
+# go without running the URL pattern, which spares it its worst case, dotted runs with no TLD
+# ("a.a.a.a...", version numbers), which it would backtrack through quadratically.
+_URL_DOT = re.compile("\\.[A-Za-z\u0080-\U0010ffff]")
 _URL_HINT = re.compile(f"\\.{_TLD}")
 _MAX_LABEL = 63
 # punycode.toASCII (which twitter-text's idna check calls on each label) also splits at these.
@@ -326,7 +328,7 @@ def _url_spans(t: str, *, with_bare: bool = True) -> list[tuple[int, int, int]]:
         return []
     spans: list[tuple[int, int, int]] = []
     covered = 0
-    while (hint := _URL_HINT.search(t, covered)) is not None:
+    while (hint := _URL_DOT.search(t, covered)) is not None:
         at = hint.start()
         start = max(t.rfind(" ", covered, at), t.rfind("\n", covered, at), covered)
         after = hint.end()
@@ -341,6 +343,8 @@ def _url_spans(t: str, *, with_bare: bool = True) -> list[tuple[int, int, int]]:
 def _chunk_url_spans(t: str, with_bare: bool) -> tuple[tuple[int, int, int], ...]:
     """`_url_spans` of one chunk (see there), relative to the chunk."""
     spans: list[tuple[int, int, int]] = []
+    if _URL_HINT.search(t) is None:
+        return ()
     for m in _URL.finditer(t):
         before, url, protocol, host, path = m.group(1, 2, 3, 4, 5)
         start, end = m.start(2), m.end()
@@ -510,13 +514,14 @@ def _last_valid_index(t: str, units: list[tuple[int, int, int]]) -> int:
 
 
 def _parse(text: str, emoji: bool) -> XCount:
-    t = unicodedata.normalize("NFC", text)
+    t = text if text.isascii() else unicodedata.normalize("NFC", text)
     units = _units(t, emoji)
     weight = _weight(t, units)
     text16 = _utf16_length(text)
-    has_invalid = _INVALID.search(t) is not None
+    t16 = text16 if t is text else _utf16_length(t)
+    has_invalid = not t.isascii() and _INVALID.search(t) is not None
     if weight <= X_LIMIT and not has_invalid:
-        last = _utf16_length(t) - 1 if t else 0
+        last = t16 - 1 if t else 0
     else:
         last = _last_valid_index(t, units)
     return XCount(
@@ -525,7 +530,7 @@ def _parse(text: str, emoji: bool) -> XCount:
         # The reference's float arithmetic, so that rounding agrees to the last unit.
         permillage=math.floor(weight / X_LIMIT * 1000),
         valid_range_start=0,
-        valid_range_end=last + text16 - _utf16_length(t),
+        valid_range_end=last + text16 - t16,  # back in the text as given
         display_range_start=0,
         display_range_end=text16 - 1 if text16 > 0 else 0,
     )
