@@ -94,9 +94,6 @@ def reference_bluesky(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-Compare = Callable[[Reference, list[str]], list[tuple[str, dict[str, Any], dict[str, Any]]]]
-
-
 def disagreements_x(reference: Reference, texts: list[str]) -> list[tuple[str, Any, Any]]:
     found = []
     for text, theirs in zip(texts, reference.x(texts), strict=True):
