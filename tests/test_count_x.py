@@ -243,3 +243,30 @@ def test_chunked_url_scan_equals_one_scan_of_the_whole_text(text: str) -> None:
     assert _url_spans(text) == whole
     clear_caches()
     assert _url_spans(text) == whole
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.sampled_from(["\U0010fffd", "\U00010000", "\u00e9", "a", "\u3002", "\uff0e", "\u4e00"])
+        | st.characters(min_codepoint=0x80),
+        min_size=1,
+        max_size=8,
+    ).map("".join)
+)
+def test_short_labels_always_fit_once_punycode_encoded(label: str) -> None:
+    # Why _host_is_valid skips encoding labels of at most _SHORT_LABEL code points.
+    from content.counting.x import _MAX_LABEL, _SHORT_LABEL, _punycode_length
+
+    assert len(label) <= _SHORT_LABEL
+    assert 1 <= _punycode_length(label) <= _MAX_LABEL
+
+
+def test_long_labels_do_get_measured() -> None:
+    from content.counting.x import _punycode_length, extract_urls
+
+    spread = "".join(chr(0x10000 + 31337 * i) for i in range(30))  # 30 far-apart code points
+    assert _punycode_length(spread[:8]) <= 63
+    assert _punycode_length(spread) > 63
+    assert extract_urls("http://" + spread + ".com") == []
+    assert extract_urls("http://" + spread[:8] + ".com") == [(0, 7 + 8 + 4)]
