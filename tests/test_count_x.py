@@ -270,3 +270,20 @@ def test_long_labels_do_get_measured() -> None:
     assert _punycode_length(spread) > 63
     assert extract_urls("http://" + spread + ".com") == []
     assert extract_urls("http://" + spread[:8] + ".com") == [(0, 7 + 8 + 4)]
+
+
+def test_label_classes_are_the_references_alternations() -> None:
+    # x.py writes "(?:[_-]|domain char)*" as one class (and "(?:-|domain char)*" likewise):
+    # the same characters, every BMP one checked (astral ones are domain characters in all three).
+    import re
+
+    from content.counting.x import _DOMAIN_CHAR, _NAME_CHARS, _SUBDOMAIN_CHARS
+
+    domain, sub, name = (
+        re.compile(c).fullmatch for c in (_DOMAIN_CHAR, _SUBDOMAIN_CHARS, _NAME_CHARS)
+    )
+    for cp in range(0x10000):
+        ch = chr(cp)
+        assert bool(sub(ch)) == (bool(domain(ch)) or ch in "_-"), hex(cp)
+        assert bool(name(ch)) == (bool(domain(ch)) or ch == "-"), hex(cp)
+    assert domain("\U0001f600") and sub("\U0001f600") and name("\U0001f600")
