@@ -136,20 +136,26 @@ _EMOJI_CHAR = re.compile(f"[{EMOJI_CHARS}]")
 
 
 @functools.lru_cache(maxsize=8192)  # the same few emoji runs recur, text after text
-def _run_emoji(run: str) -> tuple[tuple[int, int], ...]:
-    """Matches longer than one code point in one run, relative to its start."""
-    return tuple(m.span() for m in _EMOJI.finditer(run) if m.end() - m.start() > 1)
+def _run_emoji(run: str) -> tuple[tuple[int, int, int], ...]:
+    """(start, end, weight code point by code point) of the matches longer than one code point
+    in one run, relative to its start."""
+    return tuple(
+        (m.start(), m.end(), _base_weight(m.group()))
+        for m in _EMOJI.finditer(run)
+        if m.end() - m.start() > 1
+    )
 
 
-def _emoji_spans(t: str) -> list[tuple[int, int]]:
-    """(start, end) of the matches longer than one code point, as `_EMOJI.finditer` finds them.
+def _emoji_spans(t: str) -> list[tuple[int, int, int]]:
+    """(start, end, weight code point by code point) of the matches longer than one code point,
+    as `_EMOJI.finditer` finds them.
 
     Only the runs holding a hint are scanned: from each hint not yet covered, back to where its
     run starts (usually a character or two) and forward to where it ends.
     """
     if t.isascii():
         return []
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, int]] = []
     is_emoji_char = _EMOJI_CHAR.match
     run_from = _EMOJI_RUN.match
     covered = 0  # end of the last run scanned
@@ -164,7 +170,7 @@ def _emoji_spans(t: str) -> list[tuple[int, int]]:
         end = run.end() if run is not None else at + 1
         found = _run_emoji(t[start:end])
         if found:
-            spans.extend((start + s, start + e) for s, e in found)
+            spans += [(start + s, start + e, w) for s, e, w in found]
         covered = end
     return spans
 
@@ -470,8 +476,9 @@ def extract_urls(text: str, *, with_bare: bool = True) -> list[tuple[int, int]]:
 # --- counting ----------------------------------------------------------------------------------
 
 
-def _units(t: str, emoji: bool) -> list[tuple[int, int, int]]:
-    """(start, end, weight) of the URLs and emoji that count as one unit, in text order.
+def _units(t: str, emoji: bool) -> list[tuple[int, int, int, int]]:
+    """(start, end, weight, weight code point by code point) of the URLs and emoji that count as
+    one unit, in text order.
 
     The reference walks the text and, at each position it lands on, takes a URL starting there,
     else an emoji starting there; entities starting inside one already taken are skipped.
@@ -479,33 +486,37 @@ def _units(t: str, emoji: bool) -> list[tuple[int, int, int]]:
     # A URL whose walk lands inside a surrogate pair (see _resume) also weighs the lone low
     # surrogate the walk then meets: one unit of 23 + 2 ending after the pair.
     urls = [
-        (s, e, _URL_WEIGHT) if e >= 0 else (s, -e, _URL_WEIGHT + 2) for s, _, e in _url_spans(t)
+        (s, e, _URL_WEIGHT, _base_weight(t[s:e]))
+        if e >= 0
+        else (s, -e, _URL_WEIGHT + 2, _base_weight(t[s:-e]))
+        for s, _, e in _url_spans(t)
     ]
     emojis = _emoji_spans(t) if emoji else []
     if not emojis:
         return urls
     if not urls:
-        return [(s, e, _EMOJI_WEIGHT) for s, e in emojis]
+        return [(s, e, _EMOJI_WEIGHT, b) for s, e, b in emojis]
     tagged = sorted(
-        [(s, 0, e, w) for s, e, w in urls] + [(s, 1, e, _EMOJI_WEIGHT) for s, e in emojis]
+        [(s, 0, e, w, b) for s, e, w, b in urls]
+        + [(s, 1, e, _EMOJI_WEIGHT, b) for s, e, b in emojis]
     )
-    units: list[tuple[int, int, int]] = []
+    units: list[tuple[int, int, int, int]] = []
     pos = 0
-    for s, _, e, w in tagged:  # a URL sorts before an emoji starting at the same place
+    for s, _, e, w, b in tagged:  # a URL sorts before an emoji starting at the same place
         if s >= pos:
-            units.append((s, e, w))
+            units.append((s, e, w, b))
             pos = e
     return units
 
 
-def _weight(t: str, units: list[tuple[int, int, int]]) -> int:
+def _weight(t: str, units: list[tuple[int, int, int, int]]) -> int:
     total = _base_weight(t)
-    for s, e, w in units:
-        total += w - _base_weight(t[s:e])
+    for _, _, w, b in units:
+        total += w - b
     return total
 
 
-def _last_valid_index(t: str, units: list[tuple[int, int, int]]) -> int:
+def _last_valid_index(t: str, units: list[tuple[int, int, int, int]]) -> int:
     """UTF-16 index, in `t`, of the last unit that is still valid and within the limit.
 
     A unit is a code point, a URL or an emoji. The reference marks the end of a unit as valid
@@ -517,7 +528,7 @@ def _last_valid_index(t: str, units: list[tuple[int, int, int]]) -> int:
     running = 0
     last_end = 0  # code-point end of the last qualifying unit; 0: none
     pos = 0
-    for s, e, w in [*units, (len(t), len(t), 0)]:
+    for s, e, w, _ in [*units, (len(t), len(t), 0, 0)]:
         # Plain code points from pos to s first.
         seg_end = min(s, stop)
         if pos < seg_end:
