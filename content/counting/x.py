@@ -406,17 +406,9 @@ def _chunk_url_spans(t: str, with_bare: bool) -> tuple[tuple[int, int, int], ...
             if not with_bare or (before and before in "-_./"):
                 continue
             host_start = m.start(4)
-            found = []
-            ascii_end = 0
-            for a in _ASCII_DOMAIN.finditer(host):
-                # extractUrlsWithIndices places each ASCII domain with
-                # `domain.indexOf(asciiDomain, asciiEndPosition)`: the first occurrence of its
-                # text, which may come before the match ("b.coma。b.com" matches the second
-                # "b.com" and reports the first). Odd, but it is where X puts the link.
-                ascii_start = host.find(a.group(), ascii_end)
-                ascii_end = ascii_start + len(a.group())
-                found.append((host_start + ascii_start, host_start + ascii_end, 0))
-                found[-1] = (found[-1][0], found[-1][1], found[-1][1])
+            found = [
+                (host_start + a, host_start + b, host_start + b) for a, b in _ascii_domains(host)
+            ]
             if not found:
                 continue
             if path:
@@ -442,6 +434,22 @@ def _chunk_url_spans(t: str, with_bare: bool) -> tuple[tuple[int, int, int], ...
                 end = start + tco.end()
             spans.append((start, end, end))
     return tuple(spans)
+
+
+@functools.lru_cache(maxsize=4096)  # hosts repeat
+def _ascii_domains(host: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) in `host` of the ASCII domains a URL without protocol reports."""
+    found = []
+    end = 0
+    for a in _ASCII_DOMAIN.finditer(host):
+        # extractUrlsWithIndices places each ASCII domain with
+        # `domain.indexOf(asciiDomain, asciiEndPosition)`: the first occurrence of its text,
+        # which may come before the match ("b.coma。b.com" matches the second "b.com" and
+        # reports the first). Odd, but it is where X puts the link.
+        start = host.find(a.group(), end)
+        end = start + len(a.group())
+        found.append((start, end))
+    return tuple(found)
 
 
 def _resume(t: str, start: int, url_text: str) -> int:
@@ -590,6 +598,7 @@ def clear_caches() -> None:
     _chunk_url_spans.cache_clear()
     _run_emoji.cache_clear()
     _host_is_valid.cache_clear()
+    _ascii_domains.cache_clear()
 
 
 def parse_tweet(text: str) -> XCount:
