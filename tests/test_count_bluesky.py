@@ -50,6 +50,10 @@ KEYCAP_HASH = "#\ufe0f\u20e3"  # #️⃣
         ("\u1100\u1161\u11a8", 1),  # a Hangul syllable from conjoining jamo
         ("\u0e01\u0e48", 1),  # Thai consonant + tone mark
         ("\u00e9\u00e8 \u00ff", 4),  # Latin-1 only: the fast path
+        # Unassigned in Unicode 17 (ICU, which the reference client segments with), a combining
+        # mark in the newer Unicode `regex` carries: counted as the reference counts it.
+        ("\u15fc\u1aefh", 3),
+        ("\U0001f600\u200d\U0001f7da", 1),  # pictographic to ICU: joins the ZWJ sequence
     ],
 )
 def test_count_graphemes(text: str, graphemes: int) -> None:
@@ -175,7 +179,10 @@ def spans(text: str) -> list[tuple[str, str, str]]:
         ),
         ("@alice", []),  # no domain
         ("@home.sweet", []),  # not a known TLD
-        ("@-bad.com", []),  # a label cannot start with "-"
+        # detectFacets checks no handle syntax, only the TLD (case-sensitively) or ".test".
+        ("@-bad.com", [("mention", "@-bad.com", "-bad.com")]),
+        ("@bob.COM", []),
+        ("@alice.xn--p1ai", []),  # the reference's TLD list has the Unicode form only
         ("email me@handle.com", []),
     ],
 )
@@ -217,8 +224,14 @@ def test_mentions(text: str, expected: list[tuple[str, str, str]]) -> None:
             [("example.com/index.php", "https://example.com/index.php")],
         ),
         ("a trailing bsky.app: colon", [("bsky.app", "https://bsky.app")]),
-        ("UPPER Example.COM", [("Example.COM", "https://Example.COM")]),
-        ("HTTPS://EXAMPLE.COM/X", [("HTTPS://EXAMPLE.COM/X", "HTTPS://EXAMPLE.COM/X")]),
+        # detectFacets compares the TLD and the "http" prefix case-sensitively: neither of
+        # these is a link in the Bluesky app, odd as that is.
+        ("UPPER Example.COM", []),
+        ("HTTPS://EXAMPLE.COM/X", []),
+        ("upper Example.com", [("Example.com", "https://Example.com")]),
+        # A bare domain starting with "http" keeps its text as the URI and skips the TLD check.
+        ("httpbin.org/x", [("httpbin.org/x", "httpbin.org/x")]),
+        ("httpfoo.notatld", [("httpfoo.notatld", "httpfoo.notatld")]),
         (
             "punctuation https://foo.com, https://bar.com/whatever; https://baz.com.",
             [
@@ -228,7 +241,10 @@ def test_mentions(text: str, expected: list[tuple[str, str, str]]) -> None:
             ],
         ),
         ("what? https://foo.com!", [("https://foo.com", "https://foo.com")]),
-        ("see https://foo.com...", [("https://foo.com", "https://foo.com")]),
+        # At most one trailing punctuation character is stripped, then one ")".
+        ("see https://foo.com...", [("https://foo.com..", "https://foo.com..")]),
+        ("see https://foo.com).", [("https://foo.com", "https://foo.com")]),
+        ("see https://foo.com.)", [("https://foo.com.", "https://foo.com.")]),
         ("parenthentical (https://foo.com)", [("https://foo.com", "https://foo.com")]),
         ("(see https://foo.com/x).", [("https://foo.com/x", "https://foo.com/x")]),
         (
@@ -244,7 +260,7 @@ def test_mentions(text: str, expected: list[tuple[str, str, str]]) -> None:
         ("website.com.jpg/foo", []),
         ("version 1.2.3", []),
         ("https://", []),
-        ("https://...", []),
+        ("https://...", [("https://..", "https://..")]),  # what detectFacets makes of it
         ("nospace:https://foo.com", []),
     ],
 )
@@ -336,10 +352,12 @@ def test_hashtag_length_limit_is_64_graphemes() -> None:
     assert tags("body #" + tag64) == [(tag64, 5, 70)]
     assert tags("body #" + tag64 + "!") == [(tag64, 5, 70)]  # punctuation is not counted
     assert tags("body #" + tag64 + "b") == []  # 65: not a shorter tag, no tag at all
-    # Graphemes, not code points: 64 flags are 128 code points and still a tag.
-    flags = FLAG_FR * 64
+    # detectFacets measures `tag.length`, UTF-16 code units: 16 flags (64 units) are a tag,
+    # 17 are not, although the lexicon counts them as 17 graphemes.
+    flags = FLAG_FR * 16
     assert [value for value, _, _ in tags("#" + flags)] == [flags]
     assert tags("#" + flags + FLAG_FR) == []
+    assert tags("#" + "\u00e9" * 64) != [] and tags("#" + "\U0001f98b" * 33) == []
 
 
 # --- facets: cashtags ---------------------------------------------------------------------
@@ -394,9 +412,18 @@ def test_mixed_facets_are_sorted_by_byte_start() -> None:
     ]
 
 
-def test_a_mention_inside_a_link_is_dropped() -> None:
+def test_overlapping_facets_are_all_reported_like_the_reference() -> None:
+    # Each rule of detectFacets runs over the whole text on its own: a mention inside a link
+    # and a tag running into a link are both reported, sorted by where they start.
     text = "https://example.com/(@bob.bsky.social)"
-    assert [(f.kind, f.value) for f in detect_facets(text)] == [("link", text)]
+    assert [(f.kind, f.value) for f in detect_facets(text)] == [
+        ("link", text),
+        ("mention", "bob.bsky.social"),
+    ]
+    assert [(f.kind, f.value, f.byte_start) for f in detect_facets("#a(https://x.com")] == [
+        ("tag", "a(https://x.com", 0),
+        ("link", "https://x.com", 3),
+    ]
 
 
 def test_to_record() -> None:
@@ -467,12 +494,12 @@ def test_facets_decode_back_to_what_they_mark(words: list[str], seps: list[str])
     text = "".join(word + sep for word, sep in zip(words, seps, strict=False))
     raw = text.encode("utf-8", "surrogatepass")
     facets = detect_facets(text)
-    previous_end = 0
+    previous_start = 0
     for facet in facets:
         assert isinstance(facet, Facet)
         assert 0 <= facet.byte_start < facet.byte_end <= len(raw)
-        assert facet.byte_start >= previous_end  # sorted, not overlapping
-        previous_end = facet.byte_end
+        assert facet.byte_start >= previous_start  # sorted (they may overlap, as the reference's)
+        previous_start = facet.byte_start
         covered = raw[facet.byte_start : facet.byte_end].decode("utf-8", "surrogatepass")
         if facet.kind == "mention":
             assert covered == "@" + facet.value

@@ -2,41 +2,46 @@
 
 Bluesky's server does not parse a post: the client measures it (300 graphemes and 3000 UTF-8
 bytes, lexicon `app.bsky.feed.post`) and sends `facets` that point into the text by UTF-8 byte
-offsets. Detection follows the reference client's rules (`RichText.detectFacets` in npm
-`@atproto/api`), so a post made by Crier links the same spans the Bluesky app would:
+offsets. Detection is the reference client's (`detectFacets` in npm `@atproto/api` 0.19.19,
+checked text by text in tests/differential), so a post made by Crier links the same spans the
+Bluesky app would, odd corners included:
 
-- mention: `@handle.domain`, preceded by the start, a space or `(`; the handle must end in a
-  known top-level domain (or `.test`, the reference's test domain) and have a handle's syntax.
-- link: `http(s)://...` up to the next space, or a bare `domain.tld...` (letters and digits
-  only in the domain, as the reference has it) whose TLD is known; a bare domain gets
-  `https://`. Trailing `.,;:!?` is dropped, and a trailing `)` when the URL has no `(`.
+- mention: `@handle`, preceded by the start, a space or `(`, of ASCII letters, digits, `.` and
+  `-` up to an ASCII word boundary; it counts when it ends in `.` + a TLD of the npm `tlds` list,
+  compared case-sensitively (`@bob.COM` is no mention), or in `.test`. No other handle syntax
+  is checked.
+- link: after the start, a space or `(`: `http://` or `https://` in lower case and everything up
+  to the next space, or a bare `domain.tld` (ASCII letters and digits) and everything up to the
+  next space, when the whole greedy domain ends in a listed TLD (case-sensitively again). A bare
+  domain gets `https://`, unless it starts with "http" ("httpbin.org" stays as written, and is
+  not checked against the TLDs). `HTTPS://...` is no link at all. At most one trailing
+  `. , ; : ! ?` is dropped, then one trailing `)` when the link has no `(`.
 - hashtag: `#` or full-width `＃` after the start or a space, up to the next space or
   zero-width character; not all digits and punctuation; trailing punctuation dropped; at most
-  64 graphemes (a longer one is no tag at all); `#` followed by U+FE0F or U+20E3 is a keycap
+  64 UTF-16 code units (a longer one is no tag at all); `#` followed by U+FE0F is a keycap
   emoji, not a tag.
 - cashtag: `$` + a letter + up to 4 letters or digits, after the start, a space or `(`, and
   followed by the end, a space or `. , ; : ! ? ) " ' ’`; it becomes a tag `$AAPL`, upper-cased.
 
-Two deliberate differences from the reference, both only ever shortening a link to what a
-reader means: trailing punctuation is stripped repeatedly ("see https://a.com..." links
-https://a.com, where the reference leaves "https://a.com.."), and facets may not overlap
-(links win, then mentions, tags and cashtags), since a consumer that walks facets in order
-silently drops the second of an overlapping pair.
+Facets may overlap, as the reference's do (a tag running into a link, a mention inside a link):
+each rule runs over the whole text on its own. They come sorted by byte_start; facets starting
+at the same byte keep the reference's order (mentions, links, tags, cashtags).
 """
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from typing import Literal
 
 import regex
 
+from content.counting.bluesky_tlds import TLDS
 from content.counting.graphemes import count_graphemes, utf8_length
 
 BLUESKY_GRAPHEMES = 300
 BLUESKY_BYTES = 3000
-TAG_MAX_GRAPHEMES = 64
+TAG_MAX_LENGTH = 64  # UTF-16 code units, as the reference measures a tag
+TAG_MAX_GRAPHEMES = TAG_MAX_LENGTH  # the lexicon's name for the limit; see TAG_MAX_LENGTH
 
 FacetKind = Literal["link", "mention", "tag"]
 
@@ -48,31 +53,29 @@ _SPACE = r"\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\
 # Invisible characters that end a hashtag: a tag must not swallow text the reader cannot see.
 _ZERO_WIDTH = r"\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2"
 
-# `(?<![^...])` reads "preceded by the start of the text or by one of ...".
+# `(?<![^...])` reads "preceded by the start of the text or by one of ...". The reference
+# consumes that character instead; no rule's match can end on a space or "(" that a next
+# match would need, so the two read the same.
 _MENTION = regex.compile(
     rf"(?<![^{_SPACE}(])@([a-zA-Z0-9.-]+)\b",
     # JS without the `u` flag has an ASCII `\b`: "@alice.comé" still mentions alice.com.
     flags=regex.ASCII,
 )
+# The reference's pattern is case-insensitive without the `u` flag: ASCII letters only.
 _LINK = regex.compile(
     rf"(?<![^{_SPACE}(])"
     rf"(?:[hH][tT][tT][pP][sS]?://[^{_SPACE}]+"
     rf"|(?P<domain>[a-zA-Z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9]+)+)[^{_SPACE}]*)"
 )
-_SCHEME_ONLY = regex.compile(r"[hH][tT][tT][pP][sS]?://")
-# U+FE0F or U+20E3 right after "#" makes the keycap emoji #️⃣, which is no tag.
-_TAG = regex.compile(rf"(?<![^{_SPACE}])[#\uff03](?![\ufe0f\u20e3])([^{_SPACE}{_ZERO_WIDTH}]+)")
+_TAG = regex.compile(rf"(?<![^{_SPACE}])[#\uff03](?!\ufe0f)([^{_SPACE}{_ZERO_WIDTH}]+)")
+# JS `\d` is ASCII even with the `u` flag; `\p{P}` is Unicode punctuation in both.
 _TAG_HAS_WORD = regex.compile(r"[^0-9\p{P}]")
 _TRAILING_PUNCTUATION = regex.compile(r"\p{P}+\Z")
 _CASHTAG = regex.compile(
     rf"(?<![^{_SPACE}(])\$([A-Za-z][A-Za-z0-9]{{0,4}})(?=[{_SPACE}.,;:!?)\"'\u2019]|\Z)"
 )
-# An atproto handle: dot-separated DNS labels, the last one starting with a letter.
-_HANDLE = regex.compile(
-    r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+"
-    r"[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-)
 _LINK_TRAILING = ".,;:!?"
+_TLD_SET = frozenset(TLDS)
 
 
 @dataclass(frozen=True)
@@ -120,41 +123,45 @@ def fits_bluesky(text: str) -> bool:
 
 
 def has_known_tld(domain: str) -> bool:
-    """True when the last label of `domain` is a top-level domain in IANA's list.
+    """True when the last label of `domain` is a top-level domain of the reference's list.
 
-    Case does not matter (DNS compares without it); a Unicode TLD is checked in its
-    `xn--` form.
+    Case does not matter (DNS compares without it), and an `xn--` TLD is checked in its Unicode
+    form. Detection itself is stricter, as the reference is: see `_reference_domain`.
     """
     tld = domain.rstrip(".").rpartition(".")[2].lower()
     if not tld:
         return False
-    if not tld.isascii():
+    if tld in _TLD_SET:
+        return True
+    if tld.startswith("xn--"):
         try:
-            tld = tld.encode("idna").decode("ascii")
+            return tld.encode("ascii").decode("idna") in _TLD_SET
         except UnicodeError:
             return False
-    return tld in _TLDS
+    return False
+
+
+def _reference_domain(domain: str) -> bool:
+    """The reference's `isValidDomain`: `domain` ends in "." and a listed TLD, case-sensitively.
+
+    The list holds lower-case names and Unicode forms only, so "Example.COM" and
+    "example.xn--p1ai" do not qualify; the reference client links neither.
+    """
+    dot = domain.rfind(".")
+    # A TLD has no "." in it: the one after the last dot is the only candidate.
+    return dot >= 0 and domain[dot + 1 :] in _TLD_SET
 
 
 def detect_facets(text: str) -> list[Facet]:
-    """Links, mentions, hashtags and cashtags in `text`, sorted by byte_start, never overlapping."""
-    kept: list[tuple[int, int, FacetKind, str]] = []  # sorted by start, never overlapping
-    starts: list[int] = []
-    # In precedence order: a span overlapping one already kept loses.
-    for finder in (_links, _mentions, _tags, _cashtags):
-        for span in finder(text):
-            start, end = span[0], span[1]
-            at = bisect.bisect_left(starts, start)
-            if at > 0 and kept[at - 1][1] > start:
-                continue
-            if at < len(kept) and kept[at][0] < end:
-                continue
-            kept.insert(at, span)
-            starts.insert(at, start)
-    to_bytes = _byte_offsets(text, [i for start, end, _, _ in kept for i in (start, end)])
-    return [
-        Facet(to_bytes[start], to_bytes[end], kind, value) for start, end, kind, value in kept
-    ]
+    """Links, mentions, hashtags and cashtags in `text`, as the reference client finds them.
+
+    Sorted by byte_start; facets may overlap (the reference's do).
+    """
+    spans = _mentions(text) + _links(text) + _tags(text) + _cashtags(text)
+    # Stable, like the reference's Array.prototype.sort: equal starts keep the finders' order.
+    spans.sort(key=lambda span: span[0])
+    to_bytes = _byte_offsets(text, [i for start, end, _, _ in spans for i in (start, end)])
+    return [Facet(to_bytes[start], to_bytes[end], kind, value) for start, end, kind, value in spans]
 
 
 def _byte_offsets(text: str, indices: list[int]) -> dict[int, int]:
@@ -171,23 +178,26 @@ def _byte_offsets(text: str, indices: list[int]) -> dict[int, int]:
 def _links(text: str) -> list[tuple[int, int, FacetKind, str]]:
     spans: list[tuple[int, int, FacetKind, str]] = []
     for match in _LINK.finditer(text):
-        domain: str | None = match.group("domain")
-        # The reference checks the greedy domain as matched: "website.com.jpg" is no link,
-        # rather than a link to website.com.
-        if domain is not None and not has_known_tld(domain):
-            continue
+        written: str = match.group()
+        uri = written
+        # The reference tests for "http" case-sensitively, so "HTTPS://x.com" matched the
+        # scheme branch yet has no domain group to fall back on: no link. A bare domain that
+        # happens to start with "http" ("httpbin.org") is kept as written, unchecked.
+        if not written.startswith("http"):
+            domain: str | None = match.group("domain")
+            if domain is None or not _reference_domain(domain):
+                continue
+            uri = "https://" + written
         start: int = match.start()
         end: int = match.end()
-        while end > start:
-            last = text[end - 1]
-            if last in _LINK_TRAILING or (last == ")" and "(" not in text[start:end]):
-                end -= 1
-            else:
-                break
-        written = text[start:end]
-        if domain is None and _SCHEME_ONLY.fullmatch(written):
-            continue  # "https://..." trimmed down to its scheme links nowhere
-        uri = written if domain is None else "https://" + written
+        # One punctuation character at most, then one ")" (detectFacets strips no more:
+        # "see https://a.com..." links "https://a.com..").
+        if uri[-1] in _LINK_TRAILING:
+            uri = uri[:-1]
+            end -= 1
+        if uri.endswith(")") and "(" not in uri:
+            uri = uri[:-1]
+            end -= 1
         spans.append((start, end, "link", uri))
     return spans
 
@@ -196,12 +206,14 @@ def _mentions(text: str) -> list[tuple[int, int, FacetKind, str]]:
     spans: list[tuple[int, int, FacetKind, str]] = []
     for match in _MENTION.finditer(text):
         handle: str = match.group(1)
-        if len(handle) > 253 or not _HANDLE.fullmatch(handle):
-            continue
-        if not (has_known_tld(handle) or handle.lower().endswith(".test")):
+        if not (_reference_domain(handle) or handle.endswith(".test")):
             continue  # "@home.sweet" is probably not a handle
         spans.append((match.start(), match.end(), "mention", handle))
     return spans
+
+
+def _utf16_length(s: str) -> int:
+    return len(s) if s.isascii() else len(s.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _tags(text: str) -> list[tuple[int, int, FacetKind, str]]:
@@ -211,7 +223,9 @@ def _tags(text: str) -> list[tuple[int, int, FacetKind, str]]:
         if not _TAG_HAS_WORD.search(body):
             continue  # "#1", "#2024!" and "#?" are not tags
         tag = _TRAILING_PUNCTUATION.sub("", body)
-        if not tag or count_graphemes(tag) > TAG_MAX_GRAPHEMES:
+        # The reference measures `tag.length`: UTF-16 code units, not graphemes, so 64 flags
+        # (256 units) are no tag although the lexicon would take them.
+        if not tag or _utf16_length(tag) > TAG_MAX_LENGTH:
             continue
         start: int = match.start()
         spans.append((start, start + 1 + len(tag), "tag", tag))
@@ -224,115 +238,3 @@ def _cashtags(text: str) -> list[tuple[int, int, FacetKind, str]]:
         ticker: str = match.group(1)
         spans.append((match.start(), match.end(), "tag", "$" + ticker.upper()))
     return spans
-
-
-# IANA's root zone list (tlds-alpha-by-domain.txt, version 2026111700), lower-cased. The
-# reference client checks against the npm `tlds` package, built from the same list; a TLD
-# added after this copy reads as "not a domain", so a bare link to it is left as text.
-_IANA_TLDS = """
-aaa aarp abb abbott abbvie abc able abogado abudhabi ac academy accenture accountant
-accountants aco actor ad ads adult ae aeg aero aetna af afl africa ag agakhan agency ai aig
-airbus airforce airtel akdn al alibaba alipay allfinanz allstate ally alsace alstom am amazon
-americanexpress americanfamily amex amfam amica amsterdam analytics android anquan anz ao aol
-apartments app apple aq aquarelle ar arab aramco archi army arpa art arte as asda asia
-associates at athleta attorney au auction audi audible audio auspost author auto autos aw aws
-ax axa az azure ba baby baidu banamex band bank bar barcelona barclaycard barclays barefoot
-bargains baseball basketball bauhaus bayern bb bbc bbt bbva bcg bcn bd be beats beauty beer
-berlin best bestbuy bet bf bg bh bharti bi bible bid bike bing bingo bio biz bj black
-blackfriday blockbuster blog bloomberg blue bm bms bmw bn bnpparibas bo boats boehringer bofa
-bom bond boo book booking bosch bostik boston bot boutique box br bradesco bridgestone
-broadway broker brother brussels bs bt build builders business buy buzz bv bw by bz bzh ca cab
-cafe cal call calvinklein cam camera camp canon capetown capital capitalone car caravan cards
-care career careers cars casa case cash casino cat catering catholic cba cbn cbre cc cd center
-ceo cern cf cfa cfd cg ch chanel channel charity chase chat cheap chintai christmas chrome
-church ci cipriani circle cisco citadel citi citic city ck cl claims cleaning click clinic
-clinique clothing cloud club clubmed cm cn co coach codes coffee college cologne com commbank
-community company compare computer comsec condos construction consulting contact contractors
-cooking cool coop corsica country coupon coupons courses cpa cr credit creditcard creditunion
-cricket crown crs cruise cruises cu cuisinella cv cw cx cy cymru cyou cz dad dance data date
-dating datsun day dclk dds de deal dealer deals degree delivery dell deloitte delta democrat
-dental dentist desi design dev dhl diamonds diet digital direct directory discount discover
-dish diy dj dk dm dnp do docs doctor dog domains dot download drive dtv dubai dupont durban
-dvag dvr dz earth eat ec eco edeka edu education ee eg email emerck energy engineer
-engineering enterprises epson equipment er ericsson erni es esq estate et eu eurovision eus
-events exchange expert exposed express extraspace fage fail fairwinds faith family fan fans
-farm farmers fashion fast fedex feedback ferrari ferrero fi fidelity fido film final finance
-financial fire firestone firmdale fish fishing fit fitness fj fk flickr flights flir florist
-flowers fly fm fo foo food football ford forex forsale forum foundation fox fr free fresenius
-frl frogans frontier ftr fujitsu fun fund furniture futbol fyi ga gal gallery gallo gallup
-game games gap garden gay gb gbiz gd gdn ge gea gent genting george gf gg ggee gh gi gift
-gifts gives giving gl glass gle global globo gm gmail gmbh gmo gmx gn godaddy gold goldpoint
-golf goodyear goog google gop got gov gp gq gr grainger graphics gratis green gripe grocery
-group gs gt gu gucci guge guide guitars guru gw gy hair hamburg hangout haus hbo hdfc hdfcbank
-health healthcare help here hermes hiphop hisamitsu hitachi hiv hk hkt hm hn hockey holdings
-holiday homedepot homegoods homes homesense honda horse hospital host hosting hot hotels
-hotmail house how hr hsbc ht hu hughes hyatt hyundai ibm icbc ice icu id ie ieee ifm ikano il
-im imamat imdb immo immobilien in inc industries infiniti info ing ink institute insurance
-insure int international intuit investments io ipiranga iq ir irish is ismaili ist istanbul it
-itau itv jaguar java jcb je jeep jetzt jewelry jio jll jm jmp jnj jo jobs joburg jot joy jp
-jpmorgan jprs juegos kaufen kddi ke kerryhotels kerryproperties kfh kg kh ki kia kids kim
-kindle kitchen kiwi km kn koeln komatsu kosher kp kpmg kpn kr krd kred kuokgroup kw ky kyoto
-kz la lacaixa lamborghini lamer land landrover lanxess lasalle lat latino latrobe law lawyer
-lb lc lds lease leclerc lefrak legal lego lexus lgbt li lidl life lifeinsurance lifestyle
-lighting like lilly limited limo lincoln link live living lk llc llp loan loans locker locus
-lol london lotte lotto love lpl lplfinancial lr ls lt ltd ltda lu lundbeck luxe luxury lv ly
-ma madrid maif maison makeup man management mango map market marketing markets marriott
-marshalls mattel mba mc mckinsey md me med media meet melbourne meme memorial men menu merck
-merckmsd mg mh miami microsoft mil mini mint mit mitsubishi mk ml mlb mls mm mma mn mo mobi
-mobile moda moe moi mom monash money monster mormon mortgage moscow moto motorcycles mov movie
-mp mq mr ms msd mt mtn mtr mu museum music mv mw mx my mz na nab nagoya name navy nba nc ne
-nec net netbank netflix network neustar new news next nextdirect nexus nf nfl ng ngo nhk ni
-nico nike nikon ninja nissan nissay nl no nokia norton now nowruz nowtv np nr nra nrw ntt nu
-nyc nz obi observer office okinawa olayan olayangroup ollo om omega one ong onl online ooo
-open oracle orange org organic origins osaka otsuka ott ovh pa page panasonic paris pars
-partners parts party pay pccw pe pet pf pfizer pg ph pharmacy phd philips phone photo
-photography photos physio pics pictet pictures pid pin ping pink pioneer pizza pk pl place
-play playstation plumbing plus pm pn pnc pohl poker politie porn post pr praxi press prime pro
-prod productions prof progressive promo properties property protection pru prudential ps pt
-pub pw pwc py qa qpon quebec quest racing radio re read realestate realtor realty recipes red
-redumbrella rehab reise reisen reit reliance ren rent rentals repair report republican rest
-restaurant review reviews rexroth rich richardli ricoh ril rio rip ro rocks rodeo rogers room
-rs rsvp ru rugby ruhr run rw rwe ryukyu sa saarland safe safety sakura sale salon samsclub
-samsung sandvik sandvikcoromant sanofi sap sarl sas save saxo sb sbi sbs sc scb schaeffler
-schmidt scholarships school schule schwarz science scot sd se search seat secure security seek
-select sener services seven sew sex sexy sfr sg sh shangrila sharp shell shia shiksha shoes
-shop shopping shouji show si silk sina singles site sj sk ski skin sky skype sl sling sm smart
-smile sn sncf so soccer social softbank software sohu solar solutions song sony soy spa space
-sport spot sr srl ss st stada staples star statebank statefarm stc stcgroup stockholm storage
-store stream studio study style su sucks supplies supply support surf surgery suzuki sv swatch
-swiss sx sy sydney systems sz tab taipei talk taobao target tatamotors tatar tattoo tax taxi
-tc tci td tdk team tech technology tel temasek tennis teva tf tg th thd theater theatre tiaa
-tickets tienda tips tires tirol tj tjmaxx tjx tk tkmaxx tl tm tmall tn to today tokyo tools
-top toray toshiba total tours town toyota toys tr trade trading training travel travelers
-travelersinsurance trust trv tt tube tui tunes tushu tv tvs tw tz ua ubank ubs ug uk unicom
-university uno uol ups us uy uz va vacations vana vanguard vc ve vegas ventures verisign
-versicherung vet vg vi viajes video vig viking villas vin vip virgin visa vision viva vivo
-vlaanderen vn vodka volvo vote voting voto voyage vu wales walmart walter wang wanggou watch
-watches weather weatherchannel web webcam weber website wed wedding weibo weir wf whoswho wien
-wiki williamhill win windows wine winners wme woodside work works world wow ws wtc wtf xbox
-xerox xihuan xin xn--11b4c3d xn--1ck2e1b xn--1qqw23a xn--2scrj9c xn--30rr7y xn--3bst00m
-xn--3ds443g xn--3e0b707e xn--3hcrj9c xn--3pxu8k xn--42c2d9a xn--45br5cyl xn--45brj9c
-xn--45q11c xn--4dbrk0ce xn--4gbrim xn--54b7fta0cc xn--55qw42g xn--55qx5d xn--5su34j936bgsg
-xn--5tzm5g xn--6frz82g xn--6qq986b3xl xn--80adxhks xn--80ao21a xn--80aqecdr1a xn--80asehdb
-xn--80aswg xn--8y0a063a xn--90a3ac xn--90ae xn--90ais xn--9dbq2a xn--9et52u xn--9krt00a
-xn--b4w605ferd xn--bck1b9a5dre4c xn--c1avg xn--c2br7g xn--cck2b3b xn--cckwcxetd xn--cg4bki
-xn--clchc0ea0b2g2a9gcd xn--czr694b xn--czrs0t xn--czru2d xn--d1acj3b xn--d1alf xn--e1a4c
-xn--eckvdtc9d xn--efvy88h xn--fct429k xn--fhbei xn--fiq228c5hs xn--fiq64b xn--fiqs8s
-xn--fiqz9s xn--fjq720a xn--flw351e xn--fpcrj9c3d xn--fzc2c9e2c xn--fzys8d69uvgm xn--g2xx48c
-xn--gckr3f0f xn--gecrj9c xn--gk3at1e xn--h2breg3eve xn--h2brj9c xn--h2brj9c8c xn--hxt814e
-xn--i1b6b1a6a2e xn--imr513n xn--io0a7i xn--j1aef xn--j1amh xn--j6w193g xn--jlq480n2rg
-xn--jvr189m xn--kcrx77d1x4a xn--kprw13d xn--kpry57d xn--kput3i xn--l1acc xn--lgbbat1ad8j
-xn--mgb9awbf xn--mgba3a3ejt xn--mgba3a4f16a xn--mgba7c0bbn0a xn--mgbaam7a8h xn--mgbab2bd
-xn--mgbah1a3hjkrd xn--mgbai9azgqp6j xn--mgbayh7gpa xn--mgbbh1a xn--mgbbh1a71e xn--mgbc0a9azcg
-xn--mgbca7dzdo xn--mgbcpq6gpa1a xn--mgberp4a5d4ar xn--mgbgu82a xn--mgbi4ecexp xn--mgbpl2fh
-xn--mgbt3dhd xn--mgbtx2b xn--mgbx4cd0ab xn--mix891f xn--mk1bu44c xn--mxtq1m xn--ngbc5azd
-xn--ngbe9e0a xn--ngbrx xn--node xn--nqv7f xn--nqv7fs00ema xn--nyqy26a xn--o3cw4h xn--ogbpf8fl
-xn--otu796d xn--p1acf xn--p1ai xn--pgbs0dh xn--pssy2u xn--q7ce6a xn--q9jyb4c xn--qcka1pmc
-xn--qxa6a xn--qxam xn--rhqv96g xn--rovu88b xn--rvc1e0am3e xn--s9brj9c xn--ses554g xn--t60b56a
-xn--tckwe xn--tiq49xqyj xn--unup4y xn--vermgensberater-ctb xn--vermgensberatung-pwb xn--vhquv
-xn--vuq861b xn--w4r85el8fhu5dnra xn--w4rs40l xn--wgbh1c xn--wgbl6a xn--xhq521b
-xn--xkc2al3hye2a xn--xkc2dl3a5ee0h xn--y9a3aq xn--yfro4i67o xn--ygbi2ammx xn--zfr164b xxx xyz
-yachts yahoo yamaxun yandex ye yodobashi yoga yokohama you youtube yt yun za zappos zara zero
-zip zm zone zuerich zw
-"""
-_TLDS = frozenset(_IANA_TLDS.split())

@@ -7,45 +7,56 @@ X limits a post to 280 *weighted* characters (twitter-text configuration v3, `sc
   every other code point weighs 2 (an astral code point, one surrogate pair, weighs 2 too);
 - every URL twitter-text's extractor finds, bare `example.com` included, weighs 23
   (`transformedURLLength`), however long it is;
-- in v3 an emoji sequence (ZWJ family, flag, keycap, skin tone, tag sequence) weighs 2 as a whole;
+- in v3 an emoji, as twemoji-parser 11.0.2 lists them (ZWJ family, flag, keycap, skin tone,
+  tag sequence), weighs 2 as a whole; a sequence it does not list (anything newer than its
+  list, such as U+1F426 U+200D U+1F525) is counted piece by piece, and bare (C) and (R) weigh 1;
 - U+FFFE, U+FEFF and U+FFFF make the post invalid, and so does an empty one. Directional marks
   (U+202A-U+202E, U+2066-U+2069, ...) are not invalid: the conformance suite accepts them.
 
 `validRangeEnd` and `displayRangeEnd` are inclusive UTF-16 indices into the text as given, like
-the reference's. The URL grammar follows twitter-text's extractor (github.com/twitter/twitter-text,
-Apache-2.0): a preceding character that is not a letter, digit, `@`, `$` or `#`; an optional
-`http(s)://`; subdomains and a domain name of "domain characters" (anything but punctuation,
-spaces, invalid and directional characters); a TLD from `x_tlds` or a punycode `xn--` label;
-then an optional port, path and query. A host is checked with IDNA 2003 (Python's `idna`
-codec, as the bench baseline does): a label longer than 63 characters once punycode-encoded,
-or one that IDNA refuses (mixed directions, prohibited characters), makes it no URL. A URL
-without protocol counts only when its host is ASCII (Latin accents allowed) and it does not
-follow `-`, `_`, `.` or `/`.
+the reference's. The reference here is twitter-text 3.1.0 itself (npm, Apache-2.0), checked
+field by field in tests/differential; its data (emoji pattern, TLDs, the characters each piece
+of its URL pattern takes) is generated from the package into x_emoji, x_tlds and x_url_chars.
+The URL grammar follows its extractor (`extractUrlsWithIndices`): a preceding character that is
+not a letter, digit, `@`, `$` or `#`; an optional `http(s)://`; subdomains and a domain name of
+"domain characters" (anything but punctuation, spaces, invalid and directional characters); a
+TLD or a punycode `xn--` label; then an optional port, path and query. Its odd corners are
+followed on purpose, each commented where it is handled: it matches over UTF-16 code units
+(a URL may start at an emoji's low surrogate), folds case its own way, checks a host only for
+label lengths once punycode-encoded (no IDNA 2003: "مرحباexample.com" holds a URL), and places
+an ASCII domain at the first occurrence of its text. A URL without protocol counts only when
+its host holds an ASCII domain (Latin accents allowed) and it does not follow `-`, `_`, `.` or
+`/`.
 
-Known differences from the Python port twitter-text-parser (the bench baseline), where we side
-with twitter-text itself (JavaScript and Java):
-- "\\r\\n" counts as two characters; the port first rewrites it to "\\n".
-- Emoji come from Unicode properties (via `regex`) instead of the Emoji 12.0 list: ZWJ, modifier
-  and tag sequences newer than Emoji 12.0 (or outside the recommended list) weigh 2 as a whole,
-  where the port counts their parts. Bare (C) and (R) weigh 2 here as in the port (both are
-  emoji code points); twemoji-parser, which the JavaScript twitter-text uses, weighs them 1.
-- Empty text: validRangeEnd is 0, as in twitter-text; the port says -1.
-- A bare URL whose partly non-ASCII host reappears in its own path: the port shortens every
-  copy when it measures the URL's text, JavaScript only the first (as here).
+Where the Python port twitter-text-parser (the bench's old baseline) differs, we side with
+twitter-text: "\r\n" counts as two characters (the port rewrites it to "\n"); emoji follow
+twemoji-parser, not the Emoji 12.0 list; an empty text has validRangeEnd 0 (the port: -1); a
+host is not put through IDNA 2003; a bare URL whose partly non-ASCII host reappears in its own
+path has only its first copy shortened when its text is measured.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import regex
-
+from content.counting.x_emoji import EMOJI_CHARS, EMOJI_PATTERN
 from content.counting.x_tlds import COUNTRY_TLDS, GENERIC_TLDS
+from content.counting.x_url_chars import (
+    ASCII_DOMAIN_CHARS,
+    BEFORE_EXCLUDED,
+    CASE_VARIANTS,
+    DOMAIN_EXCLUDED,
+    PATH_CHARS,
+    PATH_END_CHARS,
+    QUERY_CHARS,
+    QUERY_END_CHARS,
+)
 
 X_LIMIT = 280
 _URL_WEIGHT = 23  # transformedURLLength; the weights below are already divided by `scale`
@@ -55,7 +66,7 @@ _MAX_TCO_SLUG = 40
 _DEFAULT_PROTOCOL = "https://"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class XCount:
     """What `parseTweet` reports: weighted length, validity and the UTF-16 ranges."""
 
@@ -90,8 +101,10 @@ _INVALID = re.compile("[\ufffe\ufeff\uffff]")
 
 def _base_weight(s: str) -> int:
     """Weight of `s` counted code point by code point, without URLs or emoji."""
-    if s.isascii() or max(s) <= "\u10ff":  # Latin, Greek, Cyrillic, Arabic, Hebrew, ...
+    if s.isascii():
         return len(s)
+    # (`max(s) <= "\u10ff"` would spot Latin, Greek, Cyrillic, Arabic and Hebrew text, but it
+    # makes a string of every character: slower than letting `sub` run in C.)
     return len(s) + len(_LIGHT_RUN.sub("", s))
 
 
@@ -102,57 +115,111 @@ def _utf16_length(s: str) -> int:
 
 # --- emoji ------------------------------------------------------------------------------------
 
-# Only sequences whose weight as an emoji differs from their weight code point by code point:
-# every single emoji code point weighs 2 either way except (C) and (R), so matching lone
-# pictographs would only cost time. Because each alternative below is tried before the next at
-# a given position, dropping the lone-pictograph fallback does not move any later match.
-# U+FE0F belongs to an emoji only after a pictograph shown as text by default (U+2764 HEAVY
-# BLACK HEART, U+2640 FEMALE SIGN): after one already shown as emoji it is a stray selector that
-# the reference lists (Emoji 12.0 and twemoji alike) do not absorb, so it weighs 2 on its own.
-_TEXT_DEFAULT = r"(?:(?!\p{Emoji_Presentation})\p{Extended_Pictographic})"
-_TAG_SEQUENCE = r"\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F"  # subdivision flag
-_ELEMENT = (
-    rf"(?:{_TAG_SEQUENCE}|\p{{Emoji_Modifier_Base}}\p{{Emoji_Modifier}}|{_TEXT_DEFAULT}\uFE0F"
-    r"|\p{Extended_Pictographic})"
-)
-_EMOJI = regex.compile(
-    r"\p{Regional_Indicator}{2}"  # country flag
-    r"|[0-9#*]\uFE0F?\u20E3"  # keycap
-    rf"|{_ELEMENT}(?:\u200D{_ELEMENT})+"  # ZWJ sequence (family, profession, ...)
-    rf"|{_TAG_SEQUENCE}"  # England, Scotland, Wales
-    r"|\p{Emoji_Modifier_Base}\p{Emoji_Modifier}"  # skin tone
-    rf"|{_TEXT_DEFAULT}\uFE0F"  # text pictograph shown as emoji
-    r"|[\u00A9\u00AE]"  # (C) (R): emoji code points in the weight-1 range
-)
-# Every match of _EMOJI contains one of these: a cheap `re` test that skips the `regex` scan
-# for text with no emoji sequence at all (most text, including text with plain emoji).
+# twemoji-parser's pattern, which parseTweet scans the whole text with (leftmost match first,
+# the first alternative that matches at a position wins). A sequence it does not list, such as
+# a ZWJ join newer than its list, is matched piece by piece and so weighs 2 per piece.
+_EMOJI = re.compile(EMOJI_PATTERN)
+# A match changes the weight only when it is longer than one code point (every single code
+# point it matches weighs 2 either way; tests/test_count_x.py checks that), and every longer
+# match holds one of these: a joiner, a variation selector, a keycap, a skin tone, a regional
+# indicator or a tag character. Text without any needs no emoji scan at all.
+
+
+# A match lies within a run of the code points the pattern names, so each run can be scanned
+# on its own (no match runs on into it from before, or out of it). Only runs holding a hint
+# need scanning.
 _EMOJI_HINT = re.compile(
-    "[\u00a9\u00ae\u200d\ufe0f\u20e3\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e007f]"
+    "[\u200d\ufe0f\u20e3\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
 )
+_EMOJI_RUN = re.compile(f"[{EMOJI_CHARS}]+")
+_EMOJI_CHAR = re.compile(f"[{EMOJI_CHARS}]")
 
 
-def _emoji_spans(t: str) -> list[tuple[int, int]]:
-    if t.isascii() or _EMOJI_HINT.search(t) is None:
+@functools.lru_cache(maxsize=8192)  # the same few emoji runs recur, text after text
+def _run_emoji(run: str) -> tuple[tuple[int, int, int], ...]:
+    """(start, end, weight code point by code point) of the matches longer than one code point
+    in one run, relative to its start."""
+    return tuple(
+        (m.start(), m.end(), _base_weight(m.group()))
+        for m in _EMOJI.finditer(run)
+        if m.end() - m.start() > 1
+    )
+
+
+def _emoji_spans(t: str) -> list[tuple[int, int, int]]:
+    """(start, end, weight code point by code point) of the matches longer than one code point,
+    as `_EMOJI.finditer` finds them.
+
+    Only the runs holding a hint are scanned: from each hint not yet covered, back to where its
+    run starts (usually a character or two) and forward to where it ends.
+    """
+    if t.isascii():
         return []
-    return [m.span() for m in _EMOJI.finditer(t)]
+    spans: list[tuple[int, int, int]] = []
+    is_emoji_char = _EMOJI_CHAR.match
+    run_from = _EMOJI_RUN.match
+    covered = 0  # end of the last run scanned
+    for hint in _EMOJI_HINT.finditer(t):
+        at = hint.start()
+        if at < covered:
+            continue
+        start = at
+        while start > covered and is_emoji_char(t, start - 1):
+            start -= 1
+        run = run_from(t, at)
+        end = run.end() if run is not None else at + 1
+        found = _run_emoji(t[start:end])
+        if found:
+            spans += [(start + s, start + e, w) for s, e, w in found]
+        covered = end
+    return spans
 
 
 # --- URLs -------------------------------------------------------------------------------------
 
-# Character-class bodies, spelled after twitter-text's regexp sources.
-_PUNCT = r"!'#%&()*+,\-./:;<=>?@\[\\\]\^_{|}~$"  # no '"' and no '`', as in the reference
-_SPACES = r"\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_INVALID_CHARS = r"\ufffe\ufeff\uffff"
-_DIRECTIONAL = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_LATIN_ACCENTS = (
-    r"\xc0-\xd6\xd8-\xf6\xf8-\xff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b\u0263"
-    r"\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
-)
-_CYRILLIC = r"\u0400-\u04ff"
 
-_DOMAIN_CHAR = f"[^{_PUNCT}{_SPACES}{_INVALID_CHARS}{_DIRECTIONAL}]"
-_SUBDOMAIN = f"(?:(?:{_DOMAIN_CHAR}(?:[_-]|{_DOMAIN_CHAR})*)?{_DOMAIN_CHAR}\\.)"
-_DOMAIN_NAME = f"(?:(?:{_DOMAIN_CHAR}(?:-|{_DOMAIN_CHAR})*)?{_DOMAIN_CHAR}\\.)"
+# twitter-text matches its URL pattern case-insensitively without the `u` flag, which folds
+# case differently from Python's IGNORECASE (it leaves U+212A KELVIN SIGN and U+0130 alone,
+# and takes U+1C80 for a Cyrillic letter). So nothing here is compiled with IGNORECASE: each
+# one-character piece is the exact set the reference's own expression takes (x_url_chars).
+def _without(body: str, chars: str) -> str:
+    """A class body of \\uXXXX items and ranges (as x_url_chars has them) less `chars`."""
+    kept: list[str] = []
+    for lo_hex, hi_hex in re.findall(r"\\u([0-9a-f]{4})(?:-\\u([0-9a-f]{4}))?", body):
+        lo, hi = int(lo_hex, 16), int(hi_hex or lo_hex, 16)
+        for piece_lo, piece_hi in _split_range(lo, hi, sorted(ord(c) for c in chars)):
+            kept.append(
+                f"\\u{piece_lo:04x}" + (f"-\\u{piece_hi:04x}" if piece_hi > piece_lo else "")
+            )
+    return "".join(kept)
+
+
+def _split_range(lo: int, hi: int, holes: list[int]) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    for hole in holes:
+        if lo <= hole <= hi:
+            if lo < hole:
+                pieces.append((lo, hole - 1))
+            lo = hole + 1
+    if lo <= hi:
+        pieces.append((lo, hi))
+    return pieces
+
+
+_DOMAIN_CHAR = f"[^{DOMAIN_EXCLUDED}]"
+# The reference's "(?:[_-]|domain char)*" and "(?:-|domain char)*", each written as one class:
+# the same characters, one at a time, so the same matches, but `re` repeats a single class
+# in C instead of running an alternation per character.
+_SUBDOMAIN_CHARS = f"[^{_without(DOMAIN_EXCLUDED, '_-')}]"
+_NAME_CHARS = f"[^{_without(DOMAIN_EXCLUDED, '-')}]"
+_SUBDOMAIN = f"(?:(?:{_DOMAIN_CHAR}{_SUBDOMAIN_CHARS}*)?{_DOMAIN_CHAR}\\.)"
+_DOMAIN_NAME = f"(?:(?:{_DOMAIN_CHAR}{_NAME_CHARS}*)?{_DOMAIN_CHAR}\\.)"
+
+
+def _caseless(ch: str) -> str:
+    """`ch` as the reference's case-insensitive match takes it: a class of its case variants."""
+    variants = CASE_VARIANTS.get(ch)
+    return f"[{variants}]" if variants else re.escape(ch)
 
 
 def _trie_pattern(names: Iterable[str]) -> str:
@@ -172,7 +239,7 @@ def _trie_pattern(names: Iterable[str]) -> str:
         node[""] = {}  # end of a name
 
     def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        branches = [_caseless(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         if "" in node:
@@ -189,12 +256,17 @@ def _tld_alternation(names: tuple[str, ...]) -> str:
     return f"(?:{_trie_pattern(names)}(?=[^0-9a-zA-Z@+-]|$))"
 
 
-_TLD = f"(?:{_tld_alternation(GENERIC_TLDS)}|{_tld_alternation(COUNTRY_TLDS)}|(?:xn--[0-9a-z-]+))"
+_PUNYCODE = "(?:[xX][nN]--[0-9a-zA-Z-]+)"
+# twitter-text tries the generic TLDs, then the country codes. One trie over both finds the
+# same TLD faster (one walk instead of two when the first list fails): no name of one list is
+# a prefix of a name of the other unless an ASCII letter follows, which the boundary test
+# refuses, so at any position at most one list can match (tests/test_count_x.py checks it).
+_TLD = f"(?:{_tld_alternation(GENERIC_TLDS + COUNTRY_TLDS)}|{_PUNYCODE})"
 _DOMAIN = f"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}{_TLD})"
 
-_PATH_CHAR = f"[a-z{_CYRILLIC}0-9!*';:=+,.$/%#\\[\\]\\-\u2013_~@|&{_LATIN_ACCENTS}]"
+_PATH_CHAR = f"[{PATH_CHARS}]"
 _PARENS = f"\\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\\({_PATH_CHAR}+\\){_PATH_CHAR}*))\\)"
-_PATH_END_CHAR = f"[+\\-a-z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS}]"
+_PATH_END_CHAR = f"[{PATH_END_CHARS}]"
 # twitter-text splices its "ending characters" pattern (a class, or balanced parentheses) into
 # the path pattern without a group, so its '|' splits the whole path pattern: a path segment
 # is characters ending in an ending character, OR one balanced parenthesis group on its own.
@@ -203,77 +275,139 @@ _PATH = (
     f"(?:(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END_CHAR}|(?:{_PARENS}))"
     f"|(?:@{_PATH_CHAR}+/))"
 )
-_QUERY = r"\?[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*[a-z0-9\-_&=#/]"
+_QUERY = f"\\?[{QUERY_CHARS}]*[{QUERY_END_CHARS}]"
+_HTTP = "[hH][tT][tT][pP][sS]?://"
 
 # Groups: 1 the character before (consumed, as in the reference, so two URLs need a separator),
-# 2 the URL, 3 protocol, 4 host, 5 path.
+# 2 the URL, 3 protocol, 4 host, 5 path. (The reference also allows a directional mark before
+# a URL; the negated class already does.)
+# The reference's pattern runs over UTF-16 code units, so an astral character (an emoji) is two
+# domain characters, and its high surrogate alone may serve as the character before: a URL
+# can start at the low surrogate, even right after a letter ("a😀-a.com" yields "-a.com" in
+# extractUrlsWithIndices). The empty lookahead alternative stands for that split start, tried
+# where the reference tries it: before the astral character itself is taken as the one before.
+_ASTRAL = "[\U00010000-\U0010ffff]"
 _URL = re.compile(
-    f"([^A-Za-z0-9@\uff20$#\uff03{_INVALID_CHARS}]|^)"
-    f"((https?://)?({_DOMAIN})(?::[0-9]+)?(/{_PATH}*)?(?:{_QUERY})?)",
-    re.IGNORECASE,
+    f"((?={_ASTRAL})|[^{BEFORE_EXCLUDED}]|^)"
+    f"((?:({_HTTP}))?({_DOMAIN})(?::[0-9]+)?(/{_PATH}*)?(?:{_QUERY})?)"
 )
-_ASCII_DOMAIN = re.compile(f"(?:[a-z0-9{_LATIN_ACCENTS}-]+\\.)+{_TLD}", re.IGNORECASE)
-_TCO = re.compile(f"https?://t\\.co/([a-z0-9]+)(?:{_QUERY})?", re.IGNORECASE)
-# Every URL contains a '.' followed by a TLD: a search that `re` runs from one '.' to the next.
-# Besides saving time on ordinary text, it spares the URL pattern its worst case, dotted runs
-# with no TLD ("a.a.a.a...", version numbers), which it would backtrack through quadratically.
-_URL_HINT = re.compile(f"\\.{_TLD}", re.IGNORECASE)
+_ASCII_DOMAIN = re.compile(f"(?:[{ASCII_DOMAIN_CHARS}]+\\.)+{_TLD}")
+_TCO = re.compile(f"{_HTTP}[tT]\\.[cC][oO]/([0-9a-zA-Z]+)(?:{_QUERY})?")
+# Every URL contains a '.' followed by a TLD. Chunks are found by something cheaper, a '.'
+# before a letter (every TLD starts with one); a chunk without a whole '.' + TLD is then let
+# go without running the URL pattern, which spares it its worst case, dotted runs with no TLD
+# ("a.a.a.a...", version numbers), which it would backtrack through quadratically.
+_URL_DOT = re.compile("\\.[A-Za-z\u0080-\U0010ffff]")
+_URL_HINT = re.compile(f"\\.{_TLD}")
+_MAX_LABEL = 63
+# punycode.toASCII (which twitter-text's idna check calls on each label) also splits at these.
+_LABEL_SEPARATORS = re.compile("[\u3002\uff0e\uff61]")
+_NON_PRINTABLE_ASCII = re.compile("[^\x20-\x7e]")
 
 
-def _host_ascii_length(host: str) -> int | None:
-    """Length of `host` in IDNA ASCII form, or None when IDNA refuses it (e.g. a label > 63)."""
-    try:
-        return len(host.encode("idna"))
-    except UnicodeError:
-        return None
+def _punycode_length(label: str) -> int:
+    """Length of `label` after npm punycode's toASCII: "xn--" + RFC 3492 when not plain ASCII.
 
-
-def _url_matches(t: str) -> Iterator[re.Match[str]]:
-    """The matches `_URL.finditer(t)` yields, found without trying every position.
-
-    A match runs from its preceding character through protocol and host to the '.' before its
-    TLD with no space in between (spaces are neither host nor protocol characters). So no
-    match starts before the last ' ' preceding the next '.' that is followed by a TLD, and the
-    scan can resume there instead of at the end of the previous match.
-    (`search` from a later position keeps `^` anchored at the real start, as finditer does.)
+    No nameprep: no case mapping and nothing refused, unlike Python's "idna" codec, which
+    turns down a label mixing scripts of both directions ("مرحباexample") that X takes.
     """
-    pos = 0
-    while (hint := _URL_HINT.search(t, pos)) is not None:
-        m = _URL.search(t, max(pos, t.rfind(" ", pos, hint.start())))
-        if m is None:
-            return
-        yield m
-        pos = m.end()
+    total = 0
+    parts = _LABEL_SEPARATORS.split(label)
+    for part in parts:
+        if _NON_PRINTABLE_ASCII.search(part) is None:
+            total += len(part)
+        else:
+            total += 4 + len(part.encode("punycode"))
+    return total + len(parts) - 1
 
 
-def _url_spans(t: str) -> list[tuple[int, int, int]]:
+def _low_half(host: str) -> str:
+    """`host` with its first (astral) character reduced to that character's low surrogate."""
+    return chr(0xDC00 + ((ord(host[0]) - 0x10000) & 0x3FF)) + host[1:]
+
+
+@functools.lru_cache(maxsize=4096)  # hosts repeat (the same links, post after post)
+def _host_is_valid(host: str) -> bool:
+    """twitter-text's `idna.toAscii(host)` succeeds: every label 1 to 63 long once encoded.
+
+    A host starting "xn--" must hold an ASCII domain somewhere (its check, case-sensitive on
+    the prefix as the reference's `substring(0, 4) === 'xn--'` is).
+    """
+    if host.startswith("xn--") and _ASCII_DOMAIN.search(host) is None:
+        return False
+    for label in host.split("."):
+        if label.isascii() and _NON_PRINTABLE_ASCII.search(label) is None:
+            if not 1 <= len(label) <= _MAX_LABEL:
+                return False
+        elif len(label) > _SHORT_LABEL and not 1 <= _punycode_length(label) <= _MAX_LABEL:
+            return False
+    return True
+
+
+# A label of at most this many code points always encodes within 63 (and to at least 1): each
+# non-ASCII code point costs one delta of at most 7 base-36 digits (a delta stays under
+# 0x10FFFF * 9, and even at the largest threshold 7 digits hold 36 * 10**6), plus "xn--" and
+# "-" per part: 5 + 7 * 8 = 61. Python's punycode codec is slow; most IDN labels are short.
+# tests/test_count_x.py checks the bound on the worst labels.
+_SHORT_LABEL = 8
+
+
+def _url_spans(t: str, *, with_bare: bool = True) -> list[tuple[int, int, int]]:
     """(start, end, counted_end) of the URLs twitter-text's extractor finds, in text order.
 
     start and end are the extractor's indices (code points). counted_end is where the weight
     walk resumes: `parseTweet` skips the length of the URL's *text*, and for a URL without
     protocol whose host is only partly ASCII ("foo.baré🙂.рус/x") that text is the ASCII part
     plus the path, shorter than the indices; the characters in between are counted again.
+    (A walk landing inside a surrogate pair is given negated, see `_resume`.)
+
+    No URL holds a space, except as the character before it, and every URL holds a '.' and a
+    TLD. So the text is taken a chunk at a time: from the last ' ' or newline before such a '.'
+    (or the end of the previous chunk, itself at one, or the start) up to the next. A chunk
+    starting at a space matches as it would in place (the space serves as the character
+    before, `^` never matters there), and chunks recur (the same links, post after post), so
+    each chunk's URLs are worked out once. (-1 % (len + 1) is len: "not found" is the end.)
     """
-    if "." not in t:
+    if "." not in t or (not with_bare and ":" not in t):
         return []
     spans: list[tuple[int, int, int]] = []
-    for m in _url_matches(t):
+    covered = 0
+    while (hint := _URL_DOT.search(t, covered)) is not None:
+        at = hint.start()
+        start = max(t.rfind(" ", covered, at), t.rfind("\n", covered, at), covered)
+        after = hint.end()
+        end = min(t.find(" ", after) % (len(t) + 1), t.find("\n", after) % (len(t) + 1))
+        for s, e, r in _chunk_url_spans(t[start:end], with_bare):
+            spans.append((start + s, start + e, start + r if r >= 0 else r - start))
+        covered = end
+    return spans
+
+
+@functools.lru_cache(maxsize=8192)
+def _chunk_url_spans(t: str, with_bare: bool) -> tuple[tuple[int, int, int], ...]:
+    """`_url_spans` of one chunk (see there), relative to the chunk."""
+    spans: list[tuple[int, int, int]] = []
+    if _URL_HINT.search(t) is None:
+        return ()
+    for m in _URL.finditer(t):
         before, url, protocol, host, path = m.group(1, 2, 3, 4, 5)
         start, end = m.start(2), m.end()
-        ascii_length = _host_ascii_length(host)
-        if not ascii_length:
+        # A split start (see _URL): the reference's host begins with the low surrogate only,
+        # which is what its label-length check encodes.
+        checked = host if before or t[start] <= "\uffff" else _low_half(host)
+        if not _host_is_valid(checked):
             continue
-        if len(protocol or _DEFAULT_PROTOCOL) + len(url) - len(host) + ascii_length > (
-            _MAX_URL_LENGTH
+        # isValidUrl: the URL, in UTF-16 units, with the protocol it would get, within 4096.
+        if len(url) > _MAX_URL_LENGTH // 2 - 8 and (
+            len(protocol or _DEFAULT_PROTOCOL) + _utf16_length(url) > _MAX_URL_LENGTH
         ):
             continue
         if protocol is None:
-            if before and before in "-_./":
+            if not with_bare or (before and before in "-_./"):
                 continue
             host_start = m.start(4)
             found = [
-                (host_start + a.start(), host_start + a.end(), host_start + a.end())
-                for a in _ASCII_DOMAIN.finditer(host)
+                (host_start + a, host_start + b, host_start + b) for a, b in _ascii_domains(host)
             ]
             if not found:
                 continue
@@ -281,62 +415,116 @@ def _url_spans(t: str) -> list[tuple[int, int, int]]:
                 # Only the last ASCII host takes the path (and any port or query) with it; its
                 # text is the URL with the whole host replaced by that ASCII host.
                 last_start, last_end, _ = found[-1]
-                found[-1] = (last_start, end, last_end + end - m.end(4))
+                found[-1] = (
+                    last_start,
+                    end,
+                    _resume(t, last_start, t[last_start:last_end] + t[m.end(4) : end]),
+                )
             spans.extend(found)
         else:
-            tco = _TCO.match(url)
+            tco = (
+                _TCO.match(url)
+                if url[len(protocol) : len(protocol) + 5].lower() == "t.co/"
+                else None
+            )
             if tco is not None:
                 # A t.co link ends after its slug (and query): no more path is allowed.
                 if len(tco.group(1)) > _MAX_TCO_SLUG:
                     continue
                 end = start + tco.end()
             spans.append((start, end, end))
-    return spans
+    return tuple(spans)
 
 
-def extract_urls(text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=4096)  # hosts repeat
+def _ascii_domains(host: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) in `host` of the ASCII domains a URL without protocol reports."""
+    found = []
+    end = 0
+    for a in _ASCII_DOMAIN.finditer(host):
+        # extractUrlsWithIndices places each ASCII domain with
+        # `domain.indexOf(asciiDomain, asciiEndPosition)`: the first occurrence of its text,
+        # which may come before the match ("b.coma。b.com" matches the second "b.com" and
+        # reports the first). Odd, but it is where X puts the link.
+        start = host.find(a.group(), end)
+        end = start + len(a.group())
+        found.append((start, end))
+    return tuple(found)
+
+
+def _resume(t: str, start: int, url_text: str) -> int:
+    """Where parseTweet's walk resumes after a URL at `start` whose text is `url_text`.
+
+    The walk skips `url_text.length` UTF-16 units from `start`. When the text it skips over
+    holds astral characters that the URL text does not (a partly non-ASCII host), that may
+    land inside a surrogate pair; the walk then weighs the lone low surrogate (2) and goes
+    on. A landing inside a pair is returned negated, as -(index after the pair).
+    """
+    units = _utf16_length(url_text)
+    skipped = t[start : start + len(url_text)]
+    if skipped.isascii() or _utf16_length(skipped) == units:
+        return start + len(url_text)
+    i, n = start, 0
+    while n < units:
+        n += 2 if t[i] > "\uffff" else 1
+        i += 1
+    return -i if n > units else i
+
+
+def extract_urls(text: str, *, with_bare: bool = True) -> list[tuple[int, int]]:
     """Code-point (start, end) of every URL twitter-text's extractor finds in `text` as given.
 
-    Bare domains such as `example.com` count, as they do in a post's weighted length.
+    Bare domains such as `example.com` count, as they do in a post's weighted length; with
+    `with_bare=False` only URLs with `http(s)://` do (the extractor's
+    `extractUrlsWithoutProtocol: false`, which is how Mastodon's server extracts them).
     """
-    return [(s, e) for s, e, _ in _url_spans(text)]
+    return [(s, e) for s, e, _ in _url_spans(text, with_bare=with_bare)]
 
 
 # --- counting ----------------------------------------------------------------------------------
 
 
-def _units(t: str, emoji: bool) -> list[tuple[int, int, int]]:
-    """(start, end, weight) of the URLs and emoji that count as one unit, in text order.
+def _units(t: str, emoji: bool) -> list[tuple[int, int, int, int]]:
+    """(start, end, weight, weight code point by code point) of the URLs and emoji that count as
+    one unit, in text order.
 
     The reference walks the text and, at each position it lands on, takes a URL starting there,
     else an emoji starting there; entities starting inside one already taken are skipped.
     """
-    urls = _url_spans(t)
+    # A URL whose walk lands inside a surrogate pair (see _resume) also weighs the lone low
+    # surrogate the walk then meets: one unit of 23 + 2 ending after the pair.
+    urls = [
+        (s, e, _URL_WEIGHT, _base_weight(t[s:e]))
+        if e >= 0
+        else (s, -e, _URL_WEIGHT + 2, _base_weight(t[s:-e]))
+        for s, _, e in _url_spans(t)
+    ]
     emojis = _emoji_spans(t) if emoji else []
     if not emojis:
-        return [(s, e, _URL_WEIGHT) for s, _, e in urls]
+        return urls
     if not urls:
-        return [(s, e, _EMOJI_WEIGHT) for s, e in emojis]
+        return [(s, e, _EMOJI_WEIGHT, b) for s, e, b in emojis]
     tagged = sorted(
-        [(s, 0, e, _URL_WEIGHT) for s, _, e in urls] + [(s, 1, e, _EMOJI_WEIGHT) for s, e in emojis]
+        [(s, 0, e, w, b) for s, e, w, b in urls]
+        + [(s, 1, e, _EMOJI_WEIGHT, b) for s, e, b in emojis]
     )
-    units: list[tuple[int, int, int]] = []
+    units: list[tuple[int, int, int, int]] = []
     pos = 0
-    for s, _, e, w in tagged:  # a URL sorts before an emoji starting at the same place
+    for s, _, e, w, b in tagged:  # a URL sorts before an emoji starting at the same place
         if s >= pos:
-            units.append((s, e, w))
+            units.append((s, e, w, b))
             pos = e
     return units
 
 
-def _weight(t: str, units: list[tuple[int, int, int]]) -> int:
+def _weight(t: str, units: list[tuple[int, int, int, int]]) -> int:
     total = _base_weight(t)
-    for s, e, w in units:
-        total += w - _base_weight(t[s:e])
+    for _, _, w, b in units:
+        total += w - b
     return total
 
 
-def _last_valid_index(t: str, units: list[tuple[int, int, int]]) -> int:
+def _last_valid_index(t: str, units: list[tuple[int, int, int, int]]) -> int:
     """UTF-16 index, in `t`, of the last unit that is still valid and within the limit.
 
     A unit is a code point, a URL or an emoji. The reference marks the end of a unit as valid
@@ -348,7 +536,7 @@ def _last_valid_index(t: str, units: list[tuple[int, int, int]]) -> int:
     running = 0
     last_end = 0  # code-point end of the last qualifying unit; 0: none
     pos = 0
-    for s, e, w in [*units, (len(t), len(t), 0)]:
+    for s, e, w, _ in [*units, (len(t), len(t), 0, 0)]:
         # Plain code points from pos to s first.
         seg_end = min(s, stop)
         if pos < seg_end:
@@ -357,11 +545,18 @@ def _last_valid_index(t: str, units: list[tuple[int, int, int]]) -> int:
                 running += seg_weight
                 last_end = seg_end
             else:
-                for i in range(pos, seg_end):
-                    running += _base_weight(t[i])
-                    if running > X_LIMIT:
-                        break
-                    last_end = i + 1
+                # The longest prefix of the segment still within the limit: weights only grow
+                # with length, so a bisection over prefix weights finds it.
+                budget = X_LIMIT - running
+                lo, hi = pos, seg_end  # weight(t[pos:lo]) <= budget < weight(t[pos:hi])
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if _base_weight(t[pos:mid]) <= budget:
+                        lo = mid
+                    else:
+                        hi = mid
+                if lo > pos:
+                    last_end = lo
                 break
         if s >= stop or e == s:
             break
@@ -376,13 +571,14 @@ def _last_valid_index(t: str, units: list[tuple[int, int, int]]) -> int:
 
 
 def _parse(text: str, emoji: bool) -> XCount:
-    t = unicodedata.normalize("NFC", text)
+    t = text if text.isascii() else unicodedata.normalize("NFC", text)
     units = _units(t, emoji)
     weight = _weight(t, units)
     text16 = _utf16_length(text)
-    has_invalid = _INVALID.search(t) is not None
+    t16 = text16 if t is text else _utf16_length(t)
+    has_invalid = not t.isascii() and _INVALID.search(t) is not None
     if weight <= X_LIMIT and not has_invalid:
-        last = _utf16_length(t) - 1 if t else 0
+        last = t16 - 1 if t else 0
     else:
         last = _last_valid_index(t, units)
     return XCount(
@@ -391,10 +587,18 @@ def _parse(text: str, emoji: bool) -> XCount:
         # The reference's float arithmetic, so that rounding agrees to the last unit.
         permillage=math.floor(weight / X_LIMIT * 1000),
         valid_range_start=0,
-        valid_range_end=last + text16 - _utf16_length(t),
+        valid_range_end=last + text16 - t16,  # back in the text as given
         display_range_start=0,
         display_range_end=text16 - 1 if text16 > 0 else 0,
     )
+
+
+def clear_caches() -> None:
+    """Forget the URL chunks, emoji runs and hosts seen so far (benchmarks start cold)."""
+    _chunk_url_spans.cache_clear()
+    _run_emoji.cache_clear()
+    _host_is_valid.cache_clear()
+    _ascii_domains.cache_clear()
 
 
 def parse_tweet(text: str) -> XCount:

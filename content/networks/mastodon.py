@@ -7,12 +7,12 @@ followed by the text, after two rewrites of the text:
   server's `characters_reserved_per_url`, 23 by default), however long or short it is;
 - every mention `@user@domain` becomes `@user`: the domain is free.
 
-The server finds those URLs with twitter-text's extractor (scheme required), and the mentions
-with its own pattern; an entity overlapping an earlier one is dropped. Here the mention
-pattern is Mastodon's, and the URL rule is a close reading of twitter-text's: the host must
-end in a known top-level domain, and a URL does not end on sentence punctuation or on a
-closing parenthesis it did not open. A bare `example.com` is plain text to Mastodon and
-counts in full.
+The server finds those URLs with twitter-text's extractor, scheme required
+(`extract_urls_with_indices(..., extract_url_without_protocol: false)`), and the mentions with
+its own pattern; an entity overlapping an earlier one is dropped. The URLs here come from the
+same finder as X's count (content.counting.x, checked against twitter-text itself), told to
+keep only URLs with a scheme; the mention pattern is Mastodon's. A bare `example.com` is plain
+text to Mastodon and counts in full.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 
 import regex
 
-from content.counting.bluesky import has_known_tld
 from content.counting.graphemes import count_graphemes
+from content.counting.x import extract_urls
 from content.networks.base import (
     BrandSection,
     ImageRules,
@@ -37,21 +37,6 @@ from content.networks.base import (
 from content.text import clean_text
 
 MASTODON_DEFAULT_LIMIT = 500
-
-# twitter-text: a URL does not start glued to a letter or digit, nor right after "@", "$" or
-# "#" (full-width forms included), where it would be part of an address or a tag.
-_URL = regex.compile(
-    r"(?<![A-Za-z0-9@\uff20$#\uff03])"
-    r"[hH][tT][tT][pP][sS]?://"
-    r"(?P<host>[\p{L}\p{N}](?:[\p{L}\p{N}_-]*[\p{L}\p{N}])?"
-    r"(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}_-]*[\p{L}\p{N}])?)+)"
-    r"(?P<port>:[0-9]{1,5}(?![0-9]))?"
-    # Path, query and fragment run to the next space or to a character no URL carries.
-    r"(?P<tail>[/?#][^\s<>\"{}^`\\]*)?"
-)
-# What a URL's path or query may end on (twitter-text's ending characters); anything else at
-# the end, such as "." "," ":" "!" "?" "'" "*", is the sentence's. ")" is handled apart.
-_URL_END = regex.compile(r"[\p{L}\p{N}=_#/+\-&]")
 
 # Mastodon's Account::MENTION_RE: a username, then optionally "@" and a domain. Ruby's
 # [[:word:]] is Python's Unicode \w.
@@ -88,44 +73,7 @@ def mastodon_length(text: str, *, url_length: int = 23, spoiler_text: str = "") 
 
 
 def _urls(text: str) -> list[tuple[int, int, str | None]]:
-    found: list[tuple[int, int, str | None]] = []
-    for match in _URL.finditer(text):
-        start: int = match.start()
-        host: str = match.group("host")
-        labels = host.split(".")
-        # twitter-text backs off to the longest host that ends in a real TLD:
-        # "https://example.com.jpg" links https://example.com and leaves ".jpg" as text.
-        keep = len(labels)
-        while keep > 1 and not has_known_tld(labels[keep - 1]):
-            keep -= 1
-        if keep < 2:
-            continue  # no known TLD at all ("https://localhost"): not a URL to twitter-text
-        host_end: int = match.start("host") + len(".".join(labels[:keep]))
-        if keep < len(labels):
-            found.append((start, host_end, None))
-            continue
-        end: int = match.end()
-        tail: str | None = match.group("tail")
-        if tail:
-            end = _trim_tail(text, start, match.start("tail"), end)
-        found.append((start, end, None))
-    return found
-
-
-def _trim_tail(text: str, start: int, tail_start: int, end: int) -> int:
-    """Where a URL's path really ends: before the sentence's punctuation."""
-    while end > tail_start:
-        last = text[end - 1]
-        if last == ")":
-            url = text[start:end]
-            if url.count("(") >= url.count(")"):
-                break  # "https://en.wikipedia.org/wiki/Go_(game)" keeps its own ")"
-            end -= 1
-        elif _URL_END.match(last) is None:
-            end -= 1
-        else:
-            break
-    return end
+    return [(start, end, None) for start, end in extract_urls(text, with_bare=False)]
 
 
 def _mentions(text: str) -> list[tuple[int, int, str | None]]:
