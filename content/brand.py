@@ -30,6 +30,7 @@ _SECTIONS = {
     "schedule": {"max_lateness_minutes", "platforms"},
     "images": {"sizes", "background"},
     "mastodon": {"visibility", "content_warning"},
+    "import": {"also_drop"},  # lines `crier import` recognises as the brand's own, besides these
 }
 MASTODON_VISIBILITIES = ("public", "unlisted", "private", "direct")
 
@@ -64,6 +65,9 @@ class Brand:
     platforms: tuple[str, ...] = PLATFORM_NAMES
     mastodon_visibility: str = "public"
     mastodon_content_warning: str | None = None  # Mastodon counts it into the status length
+    # Paragraphs `crier import` leaves out of an imported post, besides the disclaimer and the
+    # calls to action: Crier appends its own closing, so the page's copy must not go out twice.
+    import_also_drop: tuple[str, ...] = ()
 
     def call_to_action_for(self, platform: str) -> str:
         return self.call_to_action_per_platform.get(platform, self.call_to_action)
@@ -151,6 +155,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
     handles = data.get("handles", {})
     if not all(isinstance(v, str) for v in handles.values()):
         problems.append(("handles", "every handle must be text"))
+    also_drop = _also_drop(data.get("import", {}).get("also_drop", []), problems)
     if problems:
         raise BrandError(problems, source)
     return Brand(
@@ -176,7 +181,16 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         platforms=platforms,
         mastodon_visibility=visibility,
         mastodon_content_warning=warning or None,
+        import_also_drop=also_drop,
     )
+
+
+def _also_drop(value: Any, problems: list[tuple[str, str]]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        problems.append(("import.also_drop", "must be a list of lines, e.g. [\"Taking new "
+                         "patients in ...\"]"))
+        return ()
+    return tuple(_text("import.also_drop", v, problems) for v in value)
 
 
 def _text(key: str, value: str, problems: list[tuple[str, str]]) -> str:

@@ -22,6 +22,9 @@ from content.platforms import PLATFORM_NAMES, check_platform
 from scheduler import timing
 from scheduler.config import load_brand, load_post
 from scheduler.daemon import Daemon, DaemonConfig, RunSummary
+from scheduler.importer import Imported
+from scheduler.importer import Options as ImportOptions
+from scheduler.importer.fetch import Fetch
 from scheduler.publishers import Registry
 from scheduler.service.accounts import AccountCheck, check_accounts
 from scheduler.service.intake import Plan, plan_post
@@ -266,6 +269,17 @@ class Service:
     def run(self, **options: Any) -> RunSummary:
         """Publish due deliveries until stopped (or idle with until_idle=True)."""
         return self.daemon(**options).run()
+
+    # -- import (issue 13): from the blog to the queue ---------------------------------------------
+    def import_post(self, source: str, options: ImportOptions,
+                    fetch: Fetch | None = None) -> list[Imported]:
+        """A post file (with its photos) written from a page, feed or pasted text; nothing
+        written when anything fails (ImportFailed says what and where)."""
+        from scheduler.importer import import_source
+        from scheduler.importer.fetch import Fetcher
+
+        return import_source(source, self.brand, options,
+                             fetch or Fetcher(timeout=min(self.settings.http_timeout, 30.0)))
 
 
 __all__ = ["Attention", "DeliveryDetail", "DeliveryRow", "Moved", "NoSuchDelivery", "Preview",
