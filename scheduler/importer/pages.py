@@ -37,7 +37,7 @@ _SKIP_TAGS = frozenset({"script", "style", "noscript", "nav", "aside", "footer",
                         "button", "iframe", "svg", "template", "input", "select", "textarea",
                         "header", "object", "embed", "video", "audio", "canvas", "dialog"})
 # Widgets named by class, id, data-hook or role, inside the content element too.
-_WIDGET = re.compile(r"share|social|comment|related|subscribe|newsletter|like-button|"
+_WIDGET = re.compile(r"share|social|comment|related|subscri|newsletter|like-button|"
                      r"sharing|author-bio|post-footer|tags?-list|breadcrumb|sidebar|"
                      r"navigation|cookie|banner|advert|promo|recirc", re.I)
 _BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote",
