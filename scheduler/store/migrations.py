@@ -45,6 +45,12 @@ def _v1(conn: Connection) -> None:
     conn.execute(schema.store_meta.insert().values(key="store_id", value=uuid.uuid4().hex))
 
 
+@migration(5, "feeds watched, feed items seen, drafts (crier import, issue 13)")
+def _v5(conn: Connection) -> None:
+    # Tables only this migration creates: `schema.py` defines them as they are at version 5.
+    schema.metadata.create_all(conn, tables=list(schema.TABLES_V5))
+
+
 def migrate(conn: Connection) -> list[int]:
     """Apply every pending migration in this transaction; returns the versions applied.
 
