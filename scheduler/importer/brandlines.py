@@ -86,7 +86,13 @@ def _near(text: str, known: dict[str, Line]) -> Line | None:
     for norm, line in known.items():
         if len(norm) >= 30 and norm in text:
             return line  # the line with more of the author's text around it
-        if difflib.SequenceMatcher(None, text, norm, autojunk=False).ratio() >= NEAR:
+        # The ratio is at most 2 * shorter / (both lengths): most paragraphs are ruled out by
+        # their length alone, and the cheap upper bounds come before the quadratic ratio.
+        if 2 * min(len(text), len(norm)) / (len(text) + len(norm)) < NEAR:
+            continue
+        matcher = difflib.SequenceMatcher(None, text, norm, autojunk=False)
+        if matcher.real_quick_ratio() >= NEAR and matcher.quick_ratio() >= NEAR and \
+                matcher.ratio() >= NEAR:
             return line
     return None
 

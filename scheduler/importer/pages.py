@@ -77,13 +77,15 @@ def site_of(doc: Any, url: str | None) -> str | None:
     return None
 
 
-def read_page(data: bytes | str, url: str | None, *, extractor: str = "trafilatura") -> Article:
-    """The article of a post page. Raises NoArticle when there is none."""
+def read_page(data: bytes | str, url: str | None, *, extractor: str = "trafilatura",
+              site_rules: bool = True) -> Article:
+    """The article of a post page (through the extractor alone with `site_rules` False).
+    Raises NoArticle when there is none."""
     doc = parse_html(data, url)
     base = _base(doc, url)
     article = Article()
     _metadata(doc, base, article)
-    site = site_of(doc, url)
+    site = site_of(doc, url) if site_rules else None
     root = _content_root(doc, site) if site else None
     if root is not None:
         article.site = site or "page"
@@ -91,10 +93,11 @@ def read_page(data: bytes | str, url: str | None, *, extractor: str = "trafilatu
         root = extract_main(data, base, extractor)
         article.site = extractor
     read_blocks(root, base, article)
-    if article.title:  # the page's own h1 repeats the title
+    if article.title:  # the page's own h1 (or two of them) repeats the title
         wanted = " ".join(article.title.split()).casefold()
-        if article.paragraphs and _plain(article.paragraphs[0]).casefold() == wanted:
-            article.dropped.append(Dropped(article.paragraphs.pop(0), "the title"))
+        for paragraph in [p for p in article.paragraphs if _plain(p).casefold() == wanted]:
+            article.paragraphs.remove(paragraph)
+            article.dropped.append(Dropped(paragraph, "the title"))
     if sum(len(p) for p in article.paragraphs) < MIN_TEXT:
         raise NoArticle("no article found on the page (too little text in its main content)")
     if not article.figures and (image := _meta_image(doc, base)):
@@ -292,7 +295,7 @@ def _block_with_images(element: Any, base: str | None, article: Article) -> None
 
 
 def _paragraph(text: str, article: Article) -> None:
-    if is_chrome(text):
+    if is_chrome(_plain(text)):  # "## Comments" is chrome as much as "Comments"
         article.dropped.append(Dropped(text, "page chrome"))
     else:
         article.paragraphs.append(text)
@@ -391,5 +394,7 @@ def _clean(text: str) -> str:
 
 
 def _plain(markdown: str) -> str:
-    return " ".join(re.sub(r"^#+\s*", "", markdown).split())
+    """A paragraph's text without its Markdown (heading marks, links, emphasis)."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", re.sub(r"^#+\s*", "", markdown))
+    return " ".join(re.sub(r"\*+", "", text).split())
 
