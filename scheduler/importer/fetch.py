@@ -33,7 +33,7 @@ TYPES: dict[str, tuple[str, ...]] = {
 }
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
-USER_AGENT = "Crier/0.1 (blog import; +https://github.com/)"
+USER_AGENT = "Crier/0.1 (blog import)"
 
 
 class FetchError(CrierError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -29,7 +29,6 @@ from scheduler.importer import Imported
 from scheduler.importer import Options as ImportOptions
 from scheduler.importer.fetch import Fetch
 from scheduler.importer.records import DraftRow, FeedRow
-from scheduler.importer.watch import FeedReport, PollReport
 from scheduler.publishers import Registry
 from scheduler.service.accounts import AccountCheck, check_accounts
 from scheduler.service.intake import Plan, plan_post
@@ -39,6 +38,9 @@ from scheduler.states import Status
 from scheduler.store import Store
 from scheduler.store import queue as q
 from scheduler.store.slots import get_slots, set_slots, taken_instants
+
+if TYPE_CHECKING:  # watch.py uses the service: imported where it is called
+    from scheduler.importer.watch import FeedReport, PollReport
 
 # What a front end gets back; the store's row types are the service's vocabulary too.
 DeliveryRow = q.DeliveryRow
