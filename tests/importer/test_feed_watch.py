@@ -17,16 +17,16 @@ from scheduler import timing
 from scheduler.importer import records
 from scheduler.service import Service
 from scheduler.settings import Settings
-from scheduler.store.engine import sqlite_url
 
 ZONE = "America/New_York"
 SLOTS = "daily 09:00, 13:00, 18:00"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    """Each test on SQLite, and on PostgreSQL behind its marker."""
     return Settings.from_env({
-        "CRIER_DATABASE_URL": sqlite_url(tmp_path / "crier.db"),
+        "CRIER_DATABASE_URL": db_url,
         "CRIER_BRAND": str(REPO / "brand.toml"),
         "CRIER_OUTBOX_DIR": str(tmp_path / "outbox"),
     })
