@@ -136,21 +136,25 @@ class Fetcher:
         limit = self.limits[kind]
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise FetchError(url, f"is {int(declared) / MB:.1f} MB, more than the "
-                                  f"{limit / MB:.0f} MB allowed")
+            raise FetchError(url, f"is {_size(int(declared))}, more than the "
+                                  f"{_size(limit)} allowed")
         deadline = time.monotonic() + self.timeout * 4
         body = bytearray()
         try:
             for chunk in response.iter_content(CHUNK):
                 body += chunk
                 if len(body) > limit:
-                    raise FetchError(url, f"more than {limit / MB:.0f} MB; stopped reading")
+                    raise FetchError(url, f"more than {_size(limit)}; stopped reading")
                 if time.monotonic() > deadline:
                     raise FetchError(url, f"took more than {self.timeout * 4:.0f} s to send")
         except requests.RequestException as exc:
             raise FetchError(url, f"the connection broke while reading "
                                   f"({type(exc).__name__})") from None
         return Fetched(url, 200, content_type, bytes(body), headers)
+
+
+def _size(count: int) -> str:
+    return f"{count / MB:.0f} MB" if count >= MB else f"{count / 1024:.0f} KB"
 
 
 def _wrong_type(content_type: str, kind: Kind) -> str:

@@ -1,0 +1,68 @@
+"""The rules underneath an import: which lines are the brand's, what a fetch accepts."""
+
+from __future__ import annotations
+
+import pytest
+from blogsite import Blog
+from support import REPO
+
+from scheduler.config import load_brand
+from scheduler.importer.brandlines import brand_lines, drop_brand_lines
+from scheduler.importer.fetch import Fetcher, FetchError
+
+
+def test_brand_lines_match_across_case_spaces_and_typographic_quotes() -> None:
+    lines = brand_lines(load_brand(REPO / "brand.toml"))
+    page = [
+        "The post itself.",
+        "like, share, follow and subscribe for more original content by Tally Reproductive "
+        "Psychiatrist, Jamie Lee Sorenson, MD on Women's   Mental Health and the Bendy Boy "
+        "Mom life.",  # a straight apostrophe where the brand has a curly one
+        "TAKING NEW PATIENTS in FL, GA, CO, and TN. All patients 12 years and older are "
+        "welcome.",
+    ]
+    kept, dropped, notes = drop_brand_lines(page, lines)
+    assert kept == ["The post itself."]
+    assert [d.reason for d in dropped] == ["call to action", "call to action"]
+    assert notes == []
+
+
+def test_the_practice_note_alone_is_dropped_through_also_drop() -> None:
+    lines = brand_lines(load_brand(REPO / "brand.toml"))
+    kept, dropped, _ = drop_brand_lines(
+        ["Body.", "Taking new patients in FL, GA, CO, and TN. All patients 12 years and older "
+                  "are welcome."], lines)
+    assert kept == ["Body."] and [d.reason for d in dropped] == ["brand line"]
+
+
+def test_a_paragraph_that_contains_the_disclaimer_and_more_is_kept_and_noted() -> None:
+    brand = load_brand(REPO / "brand.toml")
+    mixed = f"My own closing thought. {brand.disclaimer}"
+    kept, dropped, notes = drop_brand_lines([mixed], brand_lines(brand))
+    assert kept == [mixed] and dropped == []
+    assert len(notes) == 1 and "disclaimer" in notes[0]
+
+
+def test_a_fetch_refuses_the_wrong_content_type(blog: Blog) -> None:
+    with pytest.raises(FetchError, match="is text/html, not an image"):
+        Fetcher()(blog.url("/post/sleep-after-birth"), "image")
+    with pytest.raises(FetchError, match="is a feed"):
+        Fetcher()(blog.url("/feed/"), "page")
+
+
+def test_a_declared_size_over_the_cap_is_refused_before_reading(blog: Blog) -> None:
+    fetch = Fetcher(limits={"page": 1024})
+    with pytest.raises(FetchError, match="more than the 1 KB allowed"):
+        fetch(blog.url("/post/sleep-after-birth"), "page")
+
+
+def test_a_conditional_get_comes_back_not_modified(blog: Blog) -> None:
+    blog.grow(1)
+    fetch = Fetcher()
+    first = fetch(blog.url("/grow.xml"), "feed")
+    assert first.etag and first.last_modified
+    again = fetch(blog.url("/grow.xml"), "feed", etag=first.etag)
+    assert again.not_modified and again.body == b""
+    blog.grow(1)
+    changed = fetch(blog.url("/grow.xml"), "feed", etag=first.etag)
+    assert not changed.not_modified and b"grow-2" in changed.body
