@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from content.errors import CrierError
 from scheduler.store import Store
@@ -175,13 +176,22 @@ def record_items(store: Store, feed: FeedRow, items: Iterable[tuple[str, str | N
         fresh = [r for r in rows if r["guid"] not in known]
         fresh = list({r["guid"]: r for r in fresh}.values())  # a guid twice in one feed
         if fresh:
-            conn.execute(feed_items.insert(), fresh)
+            # Another daemon polling the same feed at the same moment may have recorded some:
+            # theirs stand, and this insert skips them instead of failing.
+            conn.execute(_insert_new(conn), fresh)
         conn.execute(feeds.update().where(feeds.c.id == feed.id).values(
             polled=True, etag=etag, last_modified=last_modified, last_checked_at=now,
             last_error=None, failures=0, next_check_at=now + feed.interval))
         return len(fresh)
 
     return store.write(change)
+
+
+def _insert_new(conn: Connection) -> Any:
+    keys = ["feed_id", "guid"]
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(feed_items).on_conflict_do_nothing(index_elements=keys)
+    return sqlite.insert(feed_items).on_conflict_do_nothing(index_elements=keys)
 
 
 def feed_checked(store: Store, feed: FeedRow, now: datetime, error: str | None) -> None:

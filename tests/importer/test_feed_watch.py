@@ -206,3 +206,33 @@ def test_a_broken_feed_is_reported_and_backs_off(
     again = service.feeds()[0]
     assert again.failures == 1 and again.last_error and again.next_check_at > clock()
     assert records.items_of(service.store, feed.id)[0].state == "seen"  # nothing changed
+
+
+def test_two_daemons_polling_at_once_queue_each_item_once(
+        settings: Settings, clock: Clock, blog: Blog, tmp_path: Path) -> None:
+    import threading
+
+    setup = _service(settings, clock)
+    setup.set_slots("x,bluesky", SLOTS)
+    _add(setup, blog, tmp_path, max_per_day=3, min_spacing_minutes=0)
+    blog.grow(4)
+    clock.advance(minutes=31)
+    daemons = [_service(settings, clock) for _ in range(2)]
+    start = threading.Barrier(2)
+    reports: list[object] = []
+
+    def poll(service: Service) -> None:
+        start.wait()
+        reports.append(service.poll_feeds(clock()))
+
+    threads = [threading.Thread(target=poll, args=(d,)) for d in daemons]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(reports) == 2
+    rows = setup.deliveries()
+    assert Counter(r.title for r in rows) == {f"Post number {n}": 2 for n in range(1, 5)}
+    for platform in ("x", "bluesky"):
+        due = [r.due_at for r in rows if r.platform == platform]
+        assert len(due) == len(set(due)) == 4  # no slot given twice
