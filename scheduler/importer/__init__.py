@@ -9,6 +9,7 @@ the daemon's side: feeds polled, new items imported and queued (or kept as draft
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ def import_source(source: str, brand: Brand, options: Options,
         if got.content_type in FEED_TYPES:
             return _import_feed(got.body, got.url, brand, options, fetch)
         return [_finish(_page(got.body, got.url, options), got.url, brand, options, fetch)]
-    if "://" in source.split("/")[0] + "/" or source.startswith(("file:", "ftp:", "data:")):
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]+:", source) and not Path(source).exists():
         raise ImportFailed(f"{source}: only http and https addresses are fetched; for a file "
                            "on this computer give its path")
     path = Path(source)

@@ -45,6 +45,7 @@ _BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "block
                      "img", "picture", "dl"})
 _ARTICLE_TYPES = {"blogposting", "article", "newsarticle", "report", "socialmediaposting"}
 _BR = "\x00"  # a <br> while text is gathered: every white space of the source is a space
+_FILE_NAME = re.compile(r"[\w\- .~()]+\.(jpe?g|png|webp|gif|heic|avif)", re.I)
 MIN_TEXT = 200  # characters of paragraphs below which a page holds no usable article
 
 
@@ -315,6 +316,8 @@ def _figure(element: Any, base: str | None, article: Article) -> None:
         article.notes.append("an image with no usable address was left out")
         return
     alt = _clean(img.get("alt") or "")
+    if _FILE_NAME.fullmatch(alt):  # site builders fill alt with the upload's file name
+        alt = ""
     article.figures.append(Figure(src, alt=alt or caption, caption=caption))
 
 

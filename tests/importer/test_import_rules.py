@@ -66,3 +66,16 @@ def test_a_conditional_get_comes_back_not_modified(blog: Blog) -> None:
     blog.grow(1)
     changed = fetch(blog.url("/grow.xml"), "feed", etag=first.etag)
     assert not changed.not_modified and b"grow-2" in changed.body
+
+
+def test_an_alt_that_is_a_file_name_gives_way_to_the_caption() -> None:
+    from scheduler.importer.article import Article
+    from scheduler.importer.pages import read_fragment
+
+    article = Article()
+    read_fragment('<p>Text.</p><figure><img src="https://blog.test/a.jpg" alt="IMG_2041.JPG">'
+                  '<figcaption>The clinic garden in spring.</figcaption></figure>'
+                  '<figure><img src="https://blog.test/b.jpg" alt="IMG_2042.jpg"></figure>',
+                  "https://blog.test/post", article)
+    assert [(f.alt, f.caption) for f in article.figures] == [
+        ("The clinic garden in spring.", "The clinic garden in spring."), ("", "")]
