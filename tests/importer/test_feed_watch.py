@@ -236,3 +236,17 @@ def test_two_daemons_polling_at_once_queue_each_item_once(
     for platform in ("x", "bluesky"):
         due = [r.due_at for r in rows if r.platform == platform]
         assert len(due) == len(set(due)) == 4  # no slot given twice
+
+
+def test_a_watched_wix_feed_reads_each_items_page(
+        settings: Settings, clock: Clock, blog: Blog, tmp_path: Path) -> None:
+    service = _service(settings, clock)
+    added = service.add_feed(blog.url("/blog-feed.xml"), backfill=True,
+                             posts_dir=tmp_path / "posts")
+    assert added.feed.review  # the default for a medical author
+    assert blog.hits["/post/sleep-after-birth"] == 1  # the feed has only an excerpt
+    (draft,) = service.drafts()
+    text = Path(draft.path).read_text(encoding="utf-8")
+    assert "If low mood, anxiety or intrusive thoughts" in text
+    assert "Disclaimer:" not in text and "sounds simple..." not in text
+    assert service.deliveries() == []
