@@ -206,8 +206,10 @@ def _finish(article: Article, source: str, brand: Brand, options: Options, fetch
         raise ImportFailed(f"{source}: nothing of the post is left once the page chrome and "
                            "your closing lines are left out; nothing was written")
     photos = _photos(article, source, options, fetch, local_dir, pasted)
-    body = markdown_to_text("\n\n".join(article.paragraphs))
-    quote = choose_quote(body, article.title) or None
+    # The quote comes from prose: a heading run into a list item reads as nothing on a card.
+    prose = [p for p in article.paragraphs if not re.match(r"(#|- |\d+\. )", p)]
+    quote = choose_quote(markdown_to_text("\n\n".join(prose or article.paragraphs)),
+                         article.title) or None
     path = options.out or options.posts_dir / post_name(article)
     text = render_post(article, photos, quote, source)
     try:

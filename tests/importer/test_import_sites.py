@@ -85,6 +85,9 @@ def test_a_wordpress_feed_with_full_content(
     assert blog.hits["/2026/11/ketamine-trials/"] == 0  # the content came in the feed
     assert "different questions" in post.body and "What to ask your doctor" in post.body
     assert "- How will we measure whether it helps?" in post.body
+    # The suggested quote is a sentence of the prose, not a heading run into a list.
+    assert report["quote"] and report["quote"] in post.body.replace("*", "")
+    assert "What to ask" not in report["quote"]
     assert "Share this" not in post.body and "Facebook" not in post.body
     _no_closing(post, _brand())
     assert [i.alt for i in post.images] == [
