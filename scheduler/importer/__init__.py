@@ -115,7 +115,7 @@ def import_item(item: FeedItem, feed_url: str, brand: Brand, options: Options,
     if link is None:
         raise ImportFailed(f"{name}: the item has no link, so readers could not be pointed "
                            "to the post; nothing was written")
-    if item.content and len(markdown_to_text(item.content)) > len(item.summary or ""):
+    if item.content and len(item.content) > len(item.summary or ""):
         article = Article(site="feed")
         try:
             read_fragment(item.content, link, article)
@@ -163,7 +163,17 @@ def _import_feed(data: bytes, url: str, brand: Brand, options: Options,
     if options.out is not None and len(items) > 1:
         raise ImportFailed(f"{url}: -o names one file, the feed has {len(items)} items; "
                            "leave -o out to name them from their links")
-    return [import_item(item, url, brand, options, fetch) for item in items]
+    done: list[Imported] = []
+    for item in items:
+        try:
+            done.append(import_item(item, url, brand, options, fetch))
+        except ImportFailed as exc:
+            if not done:
+                raise
+            # Each post is whole or absent; say which ones this run did write.
+            raise ImportFailed(f"{exc} (for this item; the {len(done)} before it were "
+                               f"imported: {', '.join(str(d.path) for d in done)})") from None
+    return done
 
 
 def _page(data: bytes, url: str | None, options: Options) -> Article:

@@ -154,3 +154,18 @@ def test_importing_again_refuses_to_overwrite_unless_forced(
     forced = crier("import", blog.url("/atom/"), "--force", "--json")
     assert forced.code == 0
     assert json.loads(forced.out)["path"] == json.loads(first.out)["path"]
+
+
+def test_a_feed_with_all_imports_every_item_and_otherwise_the_newest(
+        crier: Callable[..., Result], cli_env: Path, blog: Blog) -> None:
+    blog.grow(3)
+    newest = crier("import", blog.url("/grow.xml"), "--json")
+    assert newest.code == 0, newest.err
+    assert json.loads(newest.out)["title"] == "Post number 3"
+    every = crier("import", blog.url("/grow.xml"), "--all", "--force", "--json")
+    assert every.code == 0, every.err
+    reports = json.loads(every.out)
+    assert sorted(r["title"] for r in reports) == ["Post number 1", "Post number 2",
+                                                   "Post number 3"]
+    assert len({r["path"] for r in reports}) == 3
+    assert all((cli_env / r["path"]).is_file() for r in reports)
