@@ -103,11 +103,18 @@ def _one_line(text: str) -> str:
 def write_import(path: Path, text: str, photos: list[Photo]) -> None:
     """Photos beside `path`, then the post; each atomically. Raises OSError untouched."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    for photo in photos:
-        target = path.parent / photo.name
-        if not target.exists():  # same name, same bytes: already there
-            _atomic(target, photo.data)
-    _atomic(path, text.encode("utf-8"))
+    created: list[Path] = []
+    try:
+        for photo in photos:
+            target = path.parent / photo.name
+            if not target.exists():  # same name, same bytes: already there
+                _atomic(target, photo.data)
+                created.append(target)
+        _atomic(path, text.encode("utf-8"))
+    except BaseException:
+        for target in created:  # no photo left behind by a post that was not written
+            target.unlink(missing_ok=True)
+        raise
 
 
 def _atomic(target: Path, data: bytes) -> None:

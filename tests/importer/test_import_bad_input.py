@@ -95,3 +95,16 @@ def test_an_image_that_is_not_an_image(
     assert result.code == 1 and blog.url("/media/fake.jpg") in result.err
     assert "not an image" in result.err
     _nothing_written(cli_env)
+
+
+def test_a_post_that_cannot_be_written_leaves_no_photo(
+        crier: Callable[..., Result], cli_env: Path, blog: Blog) -> None:
+    folder = cli_env / "posts"
+    folder.mkdir()
+    # The post's own name is taken by a folder: the photos are written, then the post fails.
+    (folder / "p.md").mkdir()
+    failed = crier("import", blog.url("/post/sleep-after-birth"), "-o", str(folder / "p.md"),
+                   "--force")
+    assert failed.code == 1 and "cannot write" in failed.err
+    assert [p.name for p in folder.iterdir()] == ["p.md"]  # only the folder in the way
+    assert not any(p.name.startswith(".crier-") for p in folder.iterdir())
