@@ -83,14 +83,17 @@ def _longest_run(plain: Sequence[str], start: int, known: dict[str, Line]) -> in
 def _near(text: str, known: dict[str, Line]) -> Line | None:
     if not text:
         return None
+    words = text.split()
     for norm, line in known.items():
         if len(norm) >= 30 and norm in text:
             return line  # the line with more of the author's text around it
-        # The ratio is at most 2 * shorter / (both lengths): most paragraphs are ruled out by
-        # their length alone, and the cheap upper bounds come before the quadratic ratio.
-        if 2 * min(len(text), len(norm)) / (len(text) + len(norm)) < NEAR:
+        theirs = norm.split()
+        # Compared word by word (a reworded line is a few words changed): the ratio is at most
+        # 2 * shorter / (both lengths), so most paragraphs are ruled out by length alone, and
+        # the cheap upper bounds come before the quadratic ratio.
+        if 2 * min(len(words), len(theirs)) / (len(words) + len(theirs)) < NEAR:
             continue
-        matcher = difflib.SequenceMatcher(None, text, norm, autojunk=False)
+        matcher = difflib.SequenceMatcher(None, words, theirs, autojunk=False)
         if matcher.real_quick_ratio() >= NEAR and matcher.quick_ratio() >= NEAR and \
                 matcher.ratio() >= NEAR:
             return line

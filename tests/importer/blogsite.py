@@ -191,5 +191,6 @@ def serve() -> tuple[_Server, Blog]:
     blog = Blog()
     blog.base = f"http://127.0.0.1:{server.server_address[1]}"
     server.blog = blog
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     return server, blog
