@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from blogsite import Blog
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import REPO
 
 from scheduler.config import load_brand
@@ -79,3 +81,37 @@ def test_an_alt_that_is_a_file_name_gives_way_to_the_caption() -> None:
                   "https://blog.test/post", article)
     assert [(f.alt, f.caption) for f in article.figures] == [
         ("The clinic garden in spring.", "The clinic garden in spring."), ("", "")]
+
+
+def test_a_bad_also_drop_is_reported_with_its_key() -> None:
+    from content.brand import parse_brand
+    from content.errors import BrandError
+
+    raw = (REPO / "brand.toml").read_text(encoding="utf-8")
+    raw = raw.replace('also_drop = ["Taking new patients', 'also_drop = [5, "Taking new patients')
+    with pytest.raises(BrandError, match="import.also_drop"):
+        parse_brand(raw)
+
+
+_WORDS = ["mood", "sleep", "baby", "week", "the", "and", "doctor", "calm", "plan", "help"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=st.lists(st.lists(st.sampled_from(_WORDS), min_size=3, max_size=30).map(" ".join),
+                     min_size=1, max_size=8),
+       where=st.lists(st.integers(0, 8), min_size=1, max_size=3),
+       shout=st.booleans(), spaces=st.integers(1, 3))
+def test_every_brand_line_inserted_is_dropped_and_every_other_paragraph_kept_in_order(
+        body: list[str], where: list[int], shout: bool, spaces: int) -> None:
+    brand = load_brand(REPO / "brand.toml")
+    closing = [brand.disclaimer, brand.call_to_action, *brand.import_also_drop]
+    page = list(body)
+    inserted = 0
+    for n, at in enumerate(where):
+        line = closing[n % len(closing)]
+        line = (line.upper() if shout else line).replace(" ", " " * spaces).replace("’", "'")
+        page.insert(min(at, len(page)), line)
+        inserted += 1
+    kept, dropped, _ = drop_brand_lines(page, brand_lines(brand))
+    assert kept == body
+    assert len(dropped) == inserted
