@@ -220,8 +220,9 @@ def _finish(article: Article, source: str, brand: Brand, options: Options, fetch
     prose = [p for p in article.paragraphs if not re.match(r"(#|- |\d+\. )", p)]
     quote = choose_quote(markdown_to_text("\n\n".join(prose or article.paragraphs)),
                          article.title) or None
+    cover = _cover(article, source, fetch) if not photos and not pasted else None
     path = options.out or options.posts_dir / post_name(article)
-    text = render_post(article, photos, quote, source)
+    text = render_post(article, photos, quote, source, cover)
     try:
         parse_post(text, str(path))  # what is written is a post Crier can queue
     except PostError as exc:
@@ -231,10 +232,22 @@ def _finish(article: Article, source: str, brand: Brand, options: Options, fetch
         raise ImportFailed(f"{path} already exists (imported before?); pass --force to "
                            "replace it, or -o to write elsewhere; nothing was written")
     try:
-        write_import(path, text, photos)
+        write_import(path, text, photos + ([cover] if cover else []))
     except OSError as exc:
         raise ImportFailed(f"{path}: cannot write: {exc.strerror or exc}") from None
     return Imported(path, source, article, photos, quote)
+
+
+def _cover(article: Article, source: str, fetch: Fetch) -> Photo | None:
+    """The page's cover image, when its text has none: fetched like the others (a broken
+    one fails the import: nothing half-done), written for the author to describe."""
+    if not article.cover or not _is_url(article.cover):
+        return None
+    data, where = _image_bytes(article.cover, source, fetch, None)
+    try:
+        return clean_photo(data, where, "", "")
+    except ImageError as exc:
+        raise ImportFailed(f"{source}: image {where}: {exc}; nothing was written") from None
 
 
 def _photos(article: Article, source: str, options: Options, fetch: Fetch,

@@ -39,6 +39,7 @@ class Article:
     notes: list[str] = field(default_factory=list)
     site: str = "text"  # which reader found it: wix, wordpress, ghost, substack, extractor, text
     hashtags: list[str] = field(default_factory=list)
+    cover: str | None = None  # the page's own image (JSON-LD, Open Graph): no alt text known
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -101,9 +101,11 @@ def read_page(data: bytes | str, url: str | None, *, extractor: str = "trafilatu
             article.dropped.append(Dropped(paragraph, "the title"))
     if sum(len(p) for p in article.paragraphs) < MIN_TEXT:
         raise NoArticle("no article found on the page (too little text in its main content)")
-    if not article.figures and (image := _meta_image(doc, base)):
-        article.notes.append(f"the page names an image ({image}) outside the post's text; "
-                             "not imported")
+    if not article.figures and article.cover:
+        article.notes.append(f"the post's text has no image; its cover image ({article.cover}) "
+                             "has no alt text on the page, so it is written beside the post "
+                             "and named in a comment of the front matter: describe it there "
+                             "to use it")
     return article
 
 
@@ -167,6 +169,8 @@ def _metadata(doc: Any, base: str | None, article: Article) -> None:
     article.link = link if link and urlsplit(link).scheme in ("http", "https") else None
     date = str(ld.get("datePublished") or _meta(doc, "article:published_time") or "")
     article.published = date[:10] if re.match(r"\d{4}-\d{2}-\d{2}", date) else None
+    cover = _ld_image(ld) or _meta(doc, "og:image")
+    article.cover = urljoin(base or "", cover) if cover else None
     keywords = ld.get("keywords")
     if isinstance(keywords, str):
         keywords = [k for k in keywords.split(",")]
@@ -212,9 +216,13 @@ def _meta(doc: Any, name: str) -> str | None:
     return str(found[0]).strip() or None if found else None
 
 
-def _meta_image(doc: Any, base: str | None) -> str | None:
-    image = _meta(doc, "og:image")
-    return urljoin(base or "", image) if image else None
+def _ld_image(ld: dict[str, Any]) -> str | None:
+    image = ld.get("image")
+    if isinstance(image, list):
+        image = image[0] if image else None
+    if isinstance(image, dict):
+        image = image.get("url") or image.get("contentUrl")
+    return str(image) if image else None
 
 
 def _canonical(doc: Any, base: str | None) -> str | None:

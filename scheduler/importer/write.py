@@ -62,7 +62,7 @@ def _is_date(text: str) -> bool:
 
 
 def render_post(article: Article, photos: list[Photo], quote: str | None,
-                source: str) -> str:
+                source: str, cover: Photo | None = None) -> str:
     """The post file's text: front matter (YAML, strings quoted as JSON, which YAML reads),
     then the body, one paragraph per block."""
     lines = ["---", f"# Imported by `crier import` from {_one_line(source)}."]
@@ -84,6 +84,11 @@ def render_post(article: Article, photos: list[Photo], quote: str | None,
             lines.append(f"  - {_image(photo)}")
             if photo.caption:
                 lines.append(f"    # caption: {_one_line(photo.caption)}")
+    if cover is not None and not photos:
+        # Not an entry: a photo without alt text is posted only on the author's word.
+        lines.append("# The page's cover image, with no alt text: to post it, describe it and "
+                     "uncomment:")
+        lines.append(f"# images: [{{path: {cover.name}, alt: \"...\"}}]")
     lines.append("---")
     return "\n".join(lines) + "\n" + "\n\n".join(article.paragraphs) + "\n"
 

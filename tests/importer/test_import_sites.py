@@ -169,3 +169,19 @@ def test_a_feed_with_all_imports_every_item_and_otherwise_the_newest(
                                                    "Post number 3"]
     assert len({r["path"] for r in reports}) == 3
     assert all((cli_env / r["path"]).is_file() for r in reports)
+
+
+def test_a_page_whose_text_has_no_image_offers_its_cover_for_the_author_to_describe(
+        crier: Callable[..., Result], cli_env: Path, blog: Blog) -> None:
+    import re
+
+    page = re.sub(rb"<figure.*?</figure>", b"", blog.fixture("wix-post.html"), flags=re.S)
+    blog.routes["/post/no-figures"] = ("text/html", page)
+    report, post = _imported(crier, cli_env, blog.url("/post/no-figures"))
+    assert post.images == ()  # never posted without its alt text unless she says so
+    assert blog.hits["/media/cover.jpg"] == 1  # JSON-LD's image
+    text = (cli_env / report["path"]).read_text(encoding="utf-8")
+    (line,) = [x for x in text.splitlines() if x.startswith("# images: [{path: ")]
+    name = line.split("path: ")[1].split(",")[0]
+    assert (cli_env / report["path"]).parent.joinpath(name).is_file()
+    assert any("cover image" in note for note in report["notes"])
