@@ -142,7 +142,7 @@ def _import_pending(service: Service, feed: rec.FeedRow, now: datetime, fetch: F
     pending = rec.pending_items(service.store, feed.id)
     if not pending:
         return
-    slots = None if feed.review else _slots(service, feed, now)
+    slots = None if feed.review else feed_slots(service, feed, now)
     options = Options(posts_dir=Path(feed.posts_dir), force=True)
     for item in pending:
         entry = items.get(item.guid)
@@ -184,7 +184,7 @@ def _marker(item: rec.ItemRow, path: str, now: datetime
     return mark
 
 
-def _slots(service: Service, feed: rec.FeedRow, now: datetime) -> CappedSlots:
+def feed_slots(service: Service, feed: rec.FeedRow, now: datetime) -> CappedSlots:
     """The feed's slot book: its posts already queued or out count toward the cap."""
     ids = [i for item in rec.items_of(service.store, feed.id, (rec.QUEUED,))
            for i in item.deliveries]

@@ -385,9 +385,9 @@ class Service:
             feed = next((f for f in self.feeds() if f.id == draft.feed_id), None)
             slots: SlotBook | None = None
             if when is None and feed is not None:
-                from scheduler.importer.watch import _slots
+                from scheduler.importer.watch import feed_slots
 
-                slots = _slots(self, feed, now)
+                slots = feed_slots(self, feed, now)
             elif when is None:
                 slots = CappedSlots(lambda: self.store, now, per_day=1,
                                     spacing=timedelta(0), zone=self.brand.timezone)
