@@ -29,6 +29,7 @@ _SECTIONS = {
     "logo": {"path"},
     "schedule": {"max_lateness_minutes", "platforms", "max_parts"},
     "images": {"sizes", "background"},
+    "import": {"also_drop"},  # lines `crier import` recognises as the brand's own, besides these
     # A network's own section, named after it, is declared and read by that network's module.
     **{name: set(rules.brand_section.keys)
        for name, rules in NETWORKS.items() if rules.brand_section},
@@ -69,6 +70,9 @@ class Brand:
 
     def options_for(self, platform: str) -> Options:
         return self.network_options.get(platform, {})
+    # Paragraphs `crier import` leaves out of an imported post, besides the disclaimer and the
+    # calls to action: Crier appends its own closing, so the page's copy must not go out twice.
+    import_also_drop: tuple[str, ...] = ()
 
     def call_to_action_for(self, platform: str) -> str:
         return self.call_to_action_per_platform.get(platform, self.call_to_action)
@@ -150,6 +154,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
     handles = data.get("handles", {})
     if not all(isinstance(v, str) for v in handles.values()):
         problems.append(("handles", "every handle must be text"))
+    also_drop = _also_drop(data.get("import", {}).get("also_drop", []), problems)
     if problems:
         raise BrandError(problems, source)
     return Brand(
@@ -175,6 +180,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         max_parts=max_parts,
         platforms=platforms,
         network_options=network_options,
+        import_also_drop=also_drop,
     )
 
 
@@ -190,6 +196,12 @@ def _network_options(data: dict[str, Any], problems: list[tuple[str, str]]
         options[name] = rules.brand_section.parse(section, found)
         problems.extend((f"{name}.{key}", why) for key, why in found)
     return options
+def _also_drop(value: Any, problems: list[tuple[str, str]]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        problems.append(("import.also_drop", "must be a list of lines, e.g. [\"Taking new "
+                         "patients in ...\"]"))
+        return ()
+    return tuple(clean_text("import.also_drop", v, problems) for v in value)
 
 
 def _zone_ok(name: Any) -> bool:

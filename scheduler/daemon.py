@@ -48,6 +48,7 @@ from scheduler.store import attempts as inflight
 from scheduler.store.claim import Claimed, claim_due, queue_state, reap, renew, sweep_missed
 
 log = logging.getLogger(__name__)
+FEED_LOOK_SECONDS = 60  # issue 13: how often the daemon asks which feeds are due
 
 
 def utc_now() -> datetime:
@@ -105,8 +106,10 @@ class Daemon:
         self, store: Store, registry: Registry | None = None,
         config: DaemonConfig | None = None, *,
         clock: Callable[[], datetime] = utc_now, rng: random.Random | None = None,
+        feed_poll: Callable[[datetime], object] | None = None,  # issue 13: watched feeds
     ) -> None:
         self.store = store
+        self.feed_poll = feed_poll
         self.registry = registry or Registry(Settings())
         config = config or DaemonConfig()
         self.config = config if config.owner else replace(config, owner=_owner())
@@ -325,6 +328,11 @@ class Daemon:
                           next_run_time=now)
         scheduler.add_job(self._heartbeat_job, "interval", seconds=max(0.2, lease / 3),
                           id="heartbeat")
+        # -- issue 13: watched feeds, looked at every minute (each feed's own interval decides
+        # whether it is fetched); guarded, so a feed's trouble never stops publishing.
+        if self.feed_poll is not None:
+            scheduler.add_job(self._feed_job, "interval", seconds=FEED_LOOK_SECONDS,
+                              id="feeds", next_run_time=now)
         # Misses and dead daemons' deliveries first, so that a restart over a long outage marks
         # the misses in one statement instead of claiming them one by one. By the daemon's
         # clock (a test's), not the scheduler's wall time.
@@ -401,6 +409,13 @@ class Daemon:
             self.housekeep(self.clock())
         except StoreUnavailable as exc:
             log.error("cannot reap: %s", exc)
+
+    def _feed_job(self) -> None:  # issue 13
+        try:
+            if self.feed_poll is not None and not self._stopping.is_set():
+                self.feed_poll(self.clock())
+        except Exception:
+            log.exception("feed poll failed; publishing goes on")
 
     def _heartbeat_job(self) -> None:
         try:

@@ -8,12 +8,15 @@ use, so bad input is reported before the database is touched).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
 
 from content.brand import Brand
 from content.compose import compose_all
@@ -22,6 +25,10 @@ from content.networks import NETWORK_NAMES, check_platform, rules_for
 from scheduler import timing
 from scheduler.config import load_brand, load_post
 from scheduler.daemon import Daemon, DaemonConfig, RunSummary
+from scheduler.importer import Imported
+from scheduler.importer import Options as ImportOptions
+from scheduler.importer.fetch import Fetch
+from scheduler.importer.records import DraftRow, FeedRow
 from scheduler.publishers import Registry
 from scheduler.service.accounts import AccountCheck, check_accounts
 from scheduler.service.intake import Plan, plan_post
@@ -31,6 +38,9 @@ from scheduler.states import Status
 from scheduler.store import Store
 from scheduler.store import queue as q
 from scheduler.store.slots import get_slots, set_slots, taken_instants
+
+if TYPE_CHECKING:  # watch.py uses the service: imported where it is called
+    from scheduler.importer.watch import FeedReport, PollReport
 
 # What a front end gets back; the store's row types are the service's vocabulary too.
 DeliveryRow = q.DeliveryRow
@@ -104,6 +114,14 @@ def closing_marks(part: Part, brand: Brand, platform: str) -> dict[str, bool]:
         or sent(brand.disclaimer_short) in part.text,
         "call_to_action": sent(brand.call_to_action_for(platform)) in part.text,
     }
+
+
+@dataclass(frozen=True)
+class FeedAdded:
+    """A feed now watched, and what its first look found."""
+
+    feed: FeedRow
+    report: FeedReport
 
 
 @dataclass(frozen=True)
@@ -262,11 +280,150 @@ class Service:
                 lease=timedelta(seconds=lease) if lease else None)
         except ValueError as exc:
             raise QueueError(str(exc)) from None
-        return Daemon(self.store, registry or Registry(self.settings), config, clock=self.clock)
+        return Daemon(self.store, registry or Registry(self.settings), config, clock=self.clock,
+                      feed_poll=self.poll_feeds)  # the daemon watches feeds too
 
     def run(self, **options: Any) -> RunSummary:
         """Publish due deliveries until stopped (or idle with until_idle=True)."""
         return self.daemon(**options).run()
+
+    # -- import (issue 13): from the blog to the queue ---------------------------------------------
+    def import_post(self, source: str, options: ImportOptions,
+                    fetch: Fetch | None = None) -> list[Imported]:
+        """A post file (with its photos) written from a page, feed or pasted text; nothing
+        written when anything fails (ImportFailed says what and where)."""
+        from scheduler.importer import import_source
+
+        return import_source(source, self.brand, options, fetch or self._fetcher())
+
+    def queue_planned(self, paths: Sequence[Path], when: When, *, now: datetime | None = None,
+                      slots: SlotBook | None = None, platforms: Sequence[str] = (),
+                      also: Callable[[Connection, list[int]], None] | None = None) -> Queued:
+        """`queue`, with the slot book given (a feed's capped slots) and `also(conn, ids)`
+        run in the transaction that inserts the deliveries: both happen, or neither."""
+        now = now or self.clock()
+        slots = slots or SlotBook(lambda: self.store, now)
+        plans = [plan_post(path, self.brand, when, now=now, settings=self.settings,
+                           platforms=platforms, slots=slots, live=self.settings.live)
+                 for path in paths]
+
+        def write(conn: Connection) -> list[int]:
+            ids = q.insert_posts(conn, [plan.post for plan in plans], now)
+            if also is not None:
+                also(conn, ids)
+            return ids
+
+        ids = self.store.write(write)
+        return Queued(q.list_deliveries(self.store, ids=ids),
+                      [note for plan in plans for note in plan.notes])
+
+    def add_feed(self, url: str, *, platforms: Sequence[str] = (), max_per_day: int = 1,
+                 min_spacing_minutes: int = 240, review: bool = True,
+                 posts_dir: Path = Path("posts"), interval_minutes: int = 30,
+                 backfill: bool = False, fetch: Fetch | None = None) -> FeedAdded:
+        """Watch a feed: fetched and checked now (a page, a bomb or a broken feed is refused
+        and nothing is stored), its items recorded as seen (imported with `backfill`)."""
+        from scheduler.importer import read_feed
+        from scheduler.importer import records as rec
+        from scheduler.importer.watch import first_look
+
+        names = [check_platform(p) for p in platforms]
+        if max_per_day < 1 or min_spacing_minutes < 0 or interval_minutes < 5:
+            raise QueueError("--max-per-day must be 1 or more, --min-spacing 0 or more, "
+                             "--interval 5 minutes or more; nothing was added")
+        fetch = fetch or self._fetcher()
+        got, parsed = read_feed(url, fetch)
+        assert parsed is not None
+        now = self.clock()
+        feed_id = rec.add_feed(
+            self.store, url=url, platforms=names, max_per_day=max_per_day,
+            min_spacing=timedelta(minutes=min_spacing_minutes), review=review,
+            posts_dir=str(posts_dir.resolve()), interval=timedelta(minutes=interval_minutes),
+            backfill=backfill, now=now)
+        feed = rec.list_feeds(self.store, ids=[feed_id])[0]
+        report = first_look(self, feed, got, parsed, now, fetch)
+        return FeedAdded(rec.list_feeds(self.store, ids=[feed_id])[0], report)
+
+    def feeds(self) -> list[FeedRow]:
+        from scheduler.importer import records as rec
+
+        return rec.list_feeds(self.store)
+
+    def remove_feed(self, key: str) -> FeedRow:
+        from scheduler.importer import records as rec
+
+        feed = rec.find_feed(self.store, key)
+        rec.remove_feed(self.store, feed.id)
+        return feed
+
+    def poll_feeds(self, now: datetime | None = None, fetch: Fetch | None = None, *,
+                   every: bool = False) -> PollReport:
+        """The daemon's feed poll (the feeds due at `now`; with `every`, all of them)."""
+        from scheduler.importer.watch import poll_feeds
+
+        return poll_feeds(self, now or self.clock(), fetch, every=every)
+
+    def drafts(self, status: Sequence[str] = ("waiting",)) -> list[DraftRow]:
+        from scheduler.importer import records as rec
+
+        return rec.list_drafts(self.store, status)
+
+    def approve(self, ids: Sequence[int], when: When | None = None) -> Queued:
+        """Queue drafts: at `when`, or by default into their feed's capped next slots."""
+        from scheduler.importer import records as rec
+        from scheduler.service.feedslots import CappedSlots
+
+        found = {d.id: d for d in rec.list_drafts(self.store, ("waiting",), ids)}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise QueueError(f"no draft waiting with id {', '.join(map(str, missing))} "
+                             "(`crier queue drafts` lists them); nothing was queued")
+        now = self.clock()
+        rows: list[DeliveryRow] = []
+        notes: list[str] = []
+        for draft_id in ids:
+            draft = found[draft_id]
+            feed = next((f for f in self.feeds() if f.id == draft.feed_id), None)
+            slots: SlotBook | None = None
+            if when is None and feed is not None:
+                from scheduler.importer.watch import feed_slots
+
+                slots = feed_slots(self, feed, now)
+            elif when is None:
+                slots = CappedSlots(lambda: self.store, now, per_day=1,
+                                    spacing=timedelta(0), zone=self.brand.timezone)
+            done = self.queue_planned(
+                [Path(draft.path)], when or When("next_slot"), now=now, slots=slots,
+                platforms=feed.platforms if feed else (),
+                also=functools.partial(_approve_draft, draft, now))
+            rows += done.rows
+            notes += done.notes
+        return Queued(rows, notes)
+
+    def discard(self, ids: Sequence[int]) -> list[DraftRow]:
+        from scheduler.importer import records as rec
+
+        drafts = rec.list_drafts(self.store, ("waiting",), ids)
+        if len(drafts) != len(set(ids)):
+            raise QueueError("no such waiting draft; `crier queue drafts` lists them")
+        now = self.clock()
+        def change(conn: Connection) -> None:
+            for draft in drafts:
+                rec.decide_draft(conn, draft, "discarded", now)
+
+        self.store.write(change)
+        return drafts
+
+    def _fetcher(self) -> Fetch:
+        from scheduler.importer.fetch import Fetcher
+
+        return Fetcher(timeout=min(self.settings.http_timeout, 30.0))
+
+
+def _approve_draft(draft: DraftRow, now: datetime, conn: Connection, ids: list[int]) -> None:
+    from scheduler.importer import records as rec
+
+    rec.decide_draft(conn, draft, "approved", now, ids)
 
 
 __all__ = ["Attention", "DeliveryDetail", "DeliveryRow", "Moved", "NoSuchDelivery", "Preview",

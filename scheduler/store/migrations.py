@@ -87,6 +87,12 @@ def _v3(conn: Connection) -> None:
     schema.queued_content.create(conn)
 
 
+@migration(5, "feeds watched, feed items seen, drafts (crier import, issue 13)")
+def _v5(conn: Connection) -> None:
+    # Tables only this migration creates: `schema.py` defines them as they are at version 5.
+    schema.metadata.create_all(conn, tables=list(schema.TABLES_V5))
+
+
 def migrate(conn: Connection) -> list[int]:
     """Apply every pending migration in this transaction; returns the versions applied.
 

@@ -244,3 +244,65 @@ TABLES_V1 = (
     schema_version, store_meta, posts, accounts, deliveries, delivery_parts, blobs, part_images,
     attempts, slots,
 )
+
+# -- feeds watched by the daemon, what it has seen of them, drafts (migration 5, issue 13) ------
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("platforms", Text, nullable=False),  # JSON list; [] means the brand's networks
+    Column("max_per_day", Integer, nullable=False),  # per network, in the author's zone
+    Column("min_spacing_minutes", Integer, nullable=False),
+    Column("review", Boolean, nullable=False),  # imported posts wait as drafts for approval
+    Column("posts_dir", Text, nullable=False),  # where the post files are written
+    Column("interval_minutes", Integer, nullable=False),
+    Column("polled", Boolean, nullable=False),  # the first poll (which only records) is done
+    Column("backfill", Boolean, nullable=False),  # the first poll imports what is there too
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("next_check_at", UTCDateTime, nullable=False),
+    Column("last_checked_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("failures", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Every item seen in a feed, by guid, and what became of it: `seen` (there at the first poll,
+# never imported), `pending` (to import and queue), `draft`, `queued`, `failed` (gave up).
+feed_items = Table(
+    "feed_items",
+    metadata,
+    Column("feed_id", Integer, ForeignKey("feeds.id"), nullable=False),
+    Column("guid", Text, nullable=False),
+    Column("link", Text),
+    Column("title", Text),
+    Column("state", String(16), nullable=False),
+    Column("path", Text),  # the post file written
+    Column("deliveries", Text),  # JSON list of the delivery ids it was queued as
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("published_ts", Integer),  # the item's date, to import oldest first
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("feed_id", "guid"),
+)
+Index("ix_feed_items_state", feed_items.c.state, feed_items.c.feed_id)
+
+# Imported posts waiting for the author: never queued, so never published, until approved.
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id")),
+    Column("guid", Text),
+    Column("path", Text, nullable=False),
+    Column("title", Text),
+    Column("status", String(16), nullable=False),  # waiting, approved, discarded
+    Column("deliveries", Text),  # JSON list, once approved
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+)
+
+TABLES_V5 = (feeds, feed_items, drafts)
