@@ -1,4 +1,5 @@
-"""Time X's weighted length (content.counting.x) against twitter-text itself and the Python port.
+"""Time X's weighted length (content.counting.twitter_text) against twitter-text itself and
+the Python port.
 
 Two deterministic corpora (seeded generators): a mixed one (ASCII prose, URLs with and without
 protocol, emoji of every kind, CJK, Arabic and Hebrew, accented Latin, some decomposed so NFC
@@ -32,7 +33,7 @@ from typing import Any
 import twitter_text
 
 from bench.timing import best_of
-from content.counting.x import clear_caches, parse_tweet, weighted_length
+from content.counting.twitter_text import clear_caches, parse_tweet, weighted_length
 
 SEED = 20240229
 PER_KIND = 300

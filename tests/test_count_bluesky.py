@@ -7,17 +7,17 @@ import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
-from content.counting.bluesky import (
-    BLUESKY_BYTES,
-    BLUESKY_GRAPHEMES,
+from content.counting.graphemes import count_graphemes, grapheme_boundaries, utf8_length
+from content.counting.richtext import (
+    POST_BYTES,
+    POST_GRAPHEMES,
     TAG_MAX_GRAPHEMES,
     Facet,
-    bluesky_length,
     detect_facets,
-    fits_bluesky,
+    fits_post,
     has_known_tld,
+    post_length,
 )
-from content.counting.graphemes import count_graphemes, grapheme_boundaries, utf8_length
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 👨‍👩‍👧‍👦, 25 bytes
 FAMILY_GIRLS = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f467"  # 👨‍👩‍👧‍👧
@@ -120,32 +120,32 @@ def test_utf8_length_matches_encode(text: str) -> None:
 
 
 def test_300_graphemes_fit_and_301_do_not() -> None:
-    assert fits_bluesky("a" * BLUESKY_GRAPHEMES)
-    assert not fits_bluesky("a" * (BLUESKY_GRAPHEMES + 1))
-    assert fits_bluesky("é" * 300)  # 600 bytes
-    assert fits_bluesky(FLAG_FR * 300)  # 2400 bytes, 300 graphemes
-    assert not fits_bluesky(FLAG_FR * 301)
+    assert fits_post("a" * POST_GRAPHEMES)
+    assert not fits_post("a" * (POST_GRAPHEMES + 1))
+    assert fits_post("é" * 300)  # 600 bytes
+    assert fits_post(FLAG_FR * 300)  # 2400 bytes, 300 graphemes
+    assert not fits_post(FLAG_FR * 301)
 
 
 def test_grapheme_count_not_code_points_decides() -> None:
     text = "e\u0301" * 300  # 600 code points, 300 graphemes, 900 bytes
-    assert bluesky_length(text) == (300, 900)
-    assert fits_bluesky(text)
+    assert post_length(text) == (300, 900)
+    assert fits_post(text)
 
 
 def test_3000_byte_edge_with_4_byte_emoji() -> None:
     text = FAMILY * 100 + GRIN * 125  # 2500 + 500 bytes, 225 graphemes
-    assert bluesky_length(text) == (225, BLUESKY_BYTES)
-    assert fits_bluesky(text)
-    assert not fits_bluesky(text + GRIN)  # 3004 bytes, 226 graphemes
-    assert not fits_bluesky(text + "a")  # one byte over
+    assert post_length(text) == (225, POST_BYTES)
+    assert fits_post(text)
+    assert not fits_post(text + GRIN)  # 3004 bytes, 226 graphemes
+    assert not fits_post(text + "a")  # one byte over
 
 
 def test_few_graphemes_many_bytes() -> None:
-    assert bluesky_length(FAMILY * 300) == (300, 7500)
-    assert not fits_bluesky(FAMILY * 300)
-    assert bluesky_length(GRIN * 750) == (750, 3000)  # at the byte limit, over on graphemes
-    assert not fits_bluesky(GRIN * 750)
+    assert post_length(FAMILY * 300) == (300, 7500)
+    assert not fits_post(FAMILY * 300)
+    assert post_length(GRIN * 750) == (750, 3000)  # at the byte limit, over on graphemes
+    assert not fits_post(GRIN * 750)
 
 
 # --- facets: mentions and links (the reference's segment cases) ----------------------------

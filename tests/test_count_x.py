@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from content.counting.x import (
+from content.counting.twitter_text import (
     X_LIMIT,
     XCount,
     extract_urls,
@@ -19,7 +19,7 @@ from content.counting.x import (
     parse_tweet_v2,
     weighted_length,
 )
-from content.counting.x_tlds import COUNTRY_TLDS, GENERIC_TLDS
+from content.counting.twitter_text_tlds import COUNTRY_TLDS, GENERIC_TLDS
 
 VALIDATE_YML = Path(__file__).parent / "conformance" / "twitter-text" / "validate.yml"
 
@@ -129,10 +129,10 @@ def test_url_weighs_23_however_long() -> None:
 # --- property tests against the bench baseline --------------------------------------------------
 
 # Pieces a post is made of. Deliberately absent, because there the port differs from
-# twitter-text itself and we side with twitter-text (see content/counting/x.py): "\r", a bare
-# (C), a U+200D joining emoji the Emoji 12.0 list does not have, emoji newer than that, and
-# right-to-left letters (the port's IDNA 2003 check refuses "مرحبا.co.uk"; twitter-text does
-# not, and neither do we).
+# twitter-text itself and we side with twitter-text (see content/counting/twitter_text.py):
+# "\r", a bare (C), a U+200D joining emoji the Emoji 12.0 list does not have, emoji newer
+# than that, and right-to-left letters (the port's IDNA 2003 check refuses "مرحبا.co.uk";
+# twitter-text does not, and neither do we).
 # tests/differential compares with twitter-text itself, on far harder texts.
 _PIECES = (
     "the", "a", "post", "Scheduler", "x" * 70, " ", " ", "\n", ".", ". ", ",", "!", "?", "-", "_",
@@ -205,7 +205,7 @@ def test_urls_with_protocol_only() -> None:
 def test_every_single_code_point_emoji_weighs_what_its_code_point_weighs() -> None:
     # Why _emoji_spans keeps only matches longer than one code point: a one-code-point match
     # weighs 2 as an emoji, so it must weigh 2 as a code point too.
-    from content.counting.x import _EMOJI, _EMOJI_CHAR, _base_weight
+    from content.counting.twitter_text import _EMOJI, _EMOJI_CHAR, _base_weight
 
     singles = [
         chr(cp)
@@ -237,7 +237,7 @@ def test_no_tld_of_one_list_shadows_the_other() -> None:
 def test_chunked_url_scan_equals_one_scan_of_the_whole_text(text: str) -> None:
     # _url_spans works a chunk at a time (and caches chunks); one chunk spanning the whole text
     # is a plain finditer over it, the reference's own way.
-    from content.counting.x import _chunk_url_spans, _url_spans, clear_caches
+    from content.counting.twitter_text import _chunk_url_spans, _url_spans, clear_caches
 
     whole = list(_chunk_url_spans(text, True)) if "." in text else []
     assert _url_spans(text) == whole
@@ -256,14 +256,14 @@ def test_chunked_url_scan_equals_one_scan_of_the_whole_text(text: str) -> None:
 )
 def test_short_labels_always_fit_once_punycode_encoded(label: str) -> None:
     # Why _host_is_valid skips encoding labels of at most _SHORT_LABEL code points.
-    from content.counting.x import _MAX_LABEL, _SHORT_LABEL, _punycode_length
+    from content.counting.twitter_text import _MAX_LABEL, _SHORT_LABEL, _punycode_length
 
     assert len(label) <= _SHORT_LABEL
     assert 1 <= _punycode_length(label) <= _MAX_LABEL
 
 
 def test_long_labels_do_get_measured() -> None:
-    from content.counting.x import _punycode_length, extract_urls
+    from content.counting.twitter_text import _punycode_length, extract_urls
 
     spread = "".join(chr(0x10000 + 31337 * i) for i in range(30))  # 30 far-apart code points
     assert _punycode_length(spread[:8]) <= 63
@@ -277,7 +277,7 @@ def test_label_classes_are_the_references_alternations() -> None:
     # the same characters, every BMP one checked (astral ones are domain characters in all three).
     import re
 
-    from content.counting.x import _DOMAIN_CHAR, _NAME_CHARS, _SUBDOMAIN_CHARS
+    from content.counting.twitter_text import _DOMAIN_CHAR, _NAME_CHARS, _SUBDOMAIN_CHARS
 
     domain, sub, name = (
         re.compile(c).fullmatch for c in (_DOMAIN_CHAR, _SUBDOMAIN_CHARS, _NAME_CHARS)

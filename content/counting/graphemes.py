@@ -1,4 +1,4 @@
-"""Extended grapheme clusters and UTF-8 sizes: the units Bluesky, Mastodon and Threads count in."""
+"""Extended grapheme clusters and UTF-8 sizes: the units several networks count in."""
 
 from __future__ import annotations
 

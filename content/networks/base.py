@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-# The rich-text span type stays beside Bluesky's detector until counting/ is renamed; the
-# generic code takes it from here so that it does not depend on one network's counting.
-from content.counting.bluesky import Facet as Facet
+# The rich-text span type lives beside its detector (AT Protocol rich text); the generic code
+# takes it from here.
+from content.counting.richtext import Facet as Facet
 
 Options = Mapping[str, Any]  # a network's own section of the brand file, as its parser read it
 Problems = list[tuple[str, str]]  # (key within the section, what is wrong with it)
@@ -25,7 +25,8 @@ Problems = list[tuple[str, str]]  # (key within the section, what is wrong with 
 class ServerLimits:
     """What a network's server says about its own limits (None: it did not say).
 
-    Read by the publisher from the server (Mastodon's `/api/v2/instance`); what they change is
+    Read by the publisher from a server that sets its own (an instance's configuration); what
+    they change is
     the network's own decision (`NetworkRules.with_server`).
     """
 
@@ -71,6 +72,12 @@ class ImageRules:
     formats: tuple[str, ...] = ("PNG", "JPEG")  # the encoder picks the smaller
     required: bool = False  # no text-only posts
     size_problem: Callable[[tuple[int, int]], str | None] = any_size  # a shape it refuses
+
+
+def code_points(text: str) -> int:
+    """A length in Unicode code points: what a network counts when it says "characters" and
+    nothing more."""
+    return len(text)
 
 
 def accepts(text: str) -> str | None:

@@ -7,13 +7,9 @@ error 1366046 "smaller than 4 MB". A Page's handle is the author's name.
 
 from __future__ import annotations
 
-from content.networks.base import ImageRules, NetworkRules
+from content.networks.base import ImageRules, NetworkRules, code_points
 
 MB = 1_000_000
-
-
-def code_points(text: str) -> int:
-    return len(text)
 
 
 RULES = NetworkRules(

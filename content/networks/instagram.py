@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from content.networks.base import ImageRules, NetworkRules
-from content.networks.facebook import code_points
+from content.networks.base import ImageRules, NetworkRules, code_points
 
 MB = 1_000_000
 MAX_HASHTAGS = 30

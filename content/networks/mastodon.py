@@ -10,9 +10,9 @@ followed by the text, after two rewrites of the text:
 The server finds those URLs with twitter-text's extractor, scheme required
 (`extract_urls_with_indices(..., extract_url_without_protocol: false)`), and the mentions with
 its own pattern; an entity overlapping an earlier one is dropped. The URLs here come from the
-same finder as X's count (content.counting.x, checked against twitter-text itself), told to
-keep only URLs with a scheme; the mention pattern is Mastodon's. A bare `example.com` is plain
-text to Mastodon and counts in full.
+same finder as X's count (content.counting.twitter_text, checked against twitter-text
+itself), told to keep only URLs with a scheme; the mention pattern is Mastodon's. A bare
+`example.com` is plain text to Mastodon and counts in full.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 import regex
 
 from content.counting.graphemes import count_graphemes
-from content.counting.x import extract_urls
+from content.counting.twitter_text import extract_urls
 from content.networks.base import (
     BrandSection,
     ImageRules,

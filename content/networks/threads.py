@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import regex
 
-from content.counting.bluesky import has_known_tld
 from content.counting.graphemes import utf8_length
+from content.counting.richtext import has_known_tld
 from content.networks.base import ImageRules, NetworkRules
 
 THREADS_LIMIT = 500

@@ -1,6 +1,6 @@
 """X (Twitter): 280 weighted characters, threads of replies, 4 images.
 
-Counting is twitter-text v3's weighted length (`content.counting.x`, checked against the
+Counting is twitter-text v3's weighted length (`content.counting.twitter_text`, checked against the
 conformance suite): URLs 23, emoji sequences 2, CJK 2, on the NFC form of the text; a
 non-character makes a post invalid (content/text.py refuses those for every network).
 Sources: ../shared/PLATFORMS.md, "X".
@@ -10,7 +10,7 @@ of its own also carries the link: no two posts' closing parts are then the same 
 
 from __future__ import annotations
 
-from content.counting.x import weighted_length
+from content.counting.twitter_text import weighted_length
 from content.networks.base import ImageRules, NetworkRules
 
 MB = 1_000_000

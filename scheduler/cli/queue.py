@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from content.networks import NETWORK_NAMES
 from scheduler.cli.tables import both, delivery_table, local
 from scheduler.service import DeliveryRow, Service, When
 from scheduler.states import Status
@@ -25,7 +26,8 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
                           "any network cannot take it, nothing is queued.")
     add.add_argument("posts", nargs="+", type=Path, metavar="POST.md")
     _when_options(add)
-    add.add_argument("--platforms", help="only these networks, comma-separated (x,bluesky)")
+    add.add_argument("--platforms", help="only these networks, comma-separated "
+                     f"({','.join(NETWORK_NAMES[:2])})")
     add.add_argument("--live", action="store_true",
                      help="refuse to queue a network with no account (also CRIER_LIVE=1) "
                      "instead of sending it to the outbox")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from content.networks import NETWORK_NAMES
 from scheduler import timing
 from scheduler.cli.queue import Sub
 from scheduler.cli.tables import table
@@ -25,7 +26,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
     put = cmds.add_parser(
         "set", help="set a network's slots",
         description='Examples: crier slots set x "mon,wed,fri 09:00; sat 10:30"; '
-        'crier slots set all "weekdays 08:15"; crier slots set bluesky --clear')
+        f'crier slots set all "weekdays 08:15"; crier slots set {NETWORK_NAMES[1]} --clear')
     put.add_argument("networks", help="a network, several comma-separated, or all")
     put.add_argument("spec", nargs="?", help='days and times, e.g. "mon,wed,fri 09:00"')
     put.add_argument("--clear", action="store_true", help="remove the network's slots")

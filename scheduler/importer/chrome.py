@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from content.networks import ALIASES, NETWORK_NAMES, NETWORKS
+
 # Whole lines only, compared case-insensitively. These are what Wix, WordPress, Ghost and
 # Substack pages put around a post, as a browser copies them.
 _LINES = frozenset(s.casefold() for s in (
@@ -14,8 +16,10 @@ _LINES = frozenset(s.casefold() for s in (
     "write a comment", "post not marked as liked", "post was marked as liked", "subscribe",
     "leave a comment", "leave a reply", "related posts", "related", "more posts",
     "previous post", "next post", "menu", "search", "home", "blog", "all posts",
-    "thanks for reading!", "share this article", "copy link", "facebook", "twitter", "x",
-    "linkedin", "email", "print", "loading...", "loading…", "read more",
+    "thanks for reading!", "share this article", "copy link", "email", "print",
+    "loading...", "loading…", "read more",
+    # A share button per network, labelled with its name.
+    *(rules.display for rules in NETWORKS.values()), *NETWORK_NAMES, *ALIASES,
 ))
 _PATTERNS = (
     re.compile(r"^\d[\d,.]*\s*(views?|comments?|likes?|shares?)$", re.I),

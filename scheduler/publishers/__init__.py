@@ -71,19 +71,13 @@ class NetworkAccount:
     live: bool  # its own publisher would be used
 
 
-def _settings(settings: Settings | Mapping[str, str]) -> Settings:
-    # A plain mapping is still accepted from callers not yet given Settings (intake).
-    return settings if isinstance(settings, Settings) else Settings.from_env(settings)
-
-
 def live_requested(settings: Settings) -> bool:
     return settings.live
 
 
-def route(platform: str, settings: Settings | Mapping[str, str], *,
+def route(platform: str, settings: Settings, *,
           live: bool = False) -> Route:
     """The publisher and account for `platform` under the rule in this module's docstring."""
-    settings = _settings(settings)
     display = rules_for(platform).display
     spec = DECLARATIONS.get(platform)
     names = spec.variables if spec else ()
@@ -150,13 +144,13 @@ def account_variables() -> set[str]:
             for name in (*spec.variables, *spec.optional)}
 
 
-def server_limits(platform: str, settings: Settings | Mapping[str, str]) -> Mapping[str, int]:
+def server_limits(platform: str, settings: Settings) -> Mapping[str, int]:
     """The limits the configured account's own server sets for `platform` (field names of the
     network's rules: limit, url_length, max_images...); {} when its rules hold everywhere."""
     spec = DECLARATIONS.get(platform)
     if spec is None or spec.server_limits is None:
         return {}
-    return spec.server_limits(_settings(settings))
+    return spec.server_limits(settings)
 
 
 class Registry:

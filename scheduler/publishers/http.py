@@ -11,7 +11,7 @@ How a failure is sorted decides whether a post can be duplicated, so the rule is
 - the post request went out and no answer came back (read timeout, reset, dropped connection)
   -> `UnknownOutcome`: the daemon looks the part up before anything is resent;
 - the server answered 5xx (or 408) to the post request -> `Transient(sent=True)`: it may have
-  stored the post anyway (X is known to), so the daemon treats it like an unknown outcome;
+  stored the post anyway (some do), so the daemon treats it like an unknown outcome;
 - 429 -> `RateLimited` at the reset time the network names;
 - any other 4xx -> `Permanent`, with the network's own words.
 
@@ -188,8 +188,8 @@ def guard_library_logs(loggers: Iterable[str], secrets: Iterable[str | None]) ->
 def reset_time(headers: Mapping[str, str], now: datetime | None = None) -> datetime | None:
     """The moment a rate limit resets, from whichever header the network uses.
 
-    X: `x-rate-limit-reset` (unix seconds); Bluesky: `ratelimit-reset` (unix seconds);
-    Mastodon: `X-RateLimit-Reset` (ISO 8601); anyone: `Retry-After` (seconds or an HTTP date).
+    `x-rate-limit-reset` or `ratelimit-reset` (unix seconds), `X-RateLimit-Reset` (ISO 8601),
+    `Retry-After` (seconds or an HTTP date): the networks' publishers name which they send.
     """
     now = now or datetime.now(UTC)
     lower = {k.lower(): v for k, v in headers.items()}
@@ -244,7 +244,7 @@ def _never_connected(exc: BaseException) -> bool:
 def connection_failed(exc: requests.RequestException, what: str, *, creates_post: bool,
                       redact: Redactor) -> PublishError:
     """The publish error for a request that got no HTTP answer. `what` names the request
-    ("X: sending part 2") and starts the message."""
+    ("<network>: sending part 2") and starts the message."""
     kind = type(exc).__name__
     if isinstance(exc, requests.exceptions.ConnectTimeout) or _never_connected(exc):
         return Transient(redact(f"{what}: could not connect ({kind}); nothing was sent"),
@@ -292,7 +292,7 @@ def response_words(response: requests.Response) -> str:
 
 
 def json_words(body: Any) -> str:
-    """The message in an error body: X's `detail`/`errors`, Mastodon's `error`, atproto's
+    """The message in an error body: `detail`/`errors`, `error`, atproto's
     `error` + `message`."""
     if not isinstance(body, dict):
         return str(body)[:MAX_WORDS]
@@ -349,7 +349,7 @@ class HttpPublisher(Publisher):
     and `Pending` times, never deep inside a network's code.
     """
 
-    label: str  # the network as the author knows it: starts every message ("Mastodon")
+    label: str  # the network as the author knows it (its display name): starts every message
 
     def __init__(self, *, secrets: Iterable[str | None] = (),
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT,

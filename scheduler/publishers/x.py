@@ -111,7 +111,7 @@ class RewriteAdapter(TimeoutAdapter):
 def normalise(text: str) -> str:
     """A post's text as it can be compared with what X returns: NFC, HTML entities unescaped,
     every URL removed (X rewrites them to t.co), whitespace collapsed."""
-    from content.counting.x import extract_urls
+    from content.counting.twitter_text import extract_urls
 
     text = unicodedata.normalize("NFC", html.unescape(text))
     spans = extract_urls(text)

@@ -254,7 +254,7 @@ class Service:
         return plans
 
     def set_slots(self, networks: str, spec: str | None) -> list[str]:
-        """Set (or with None clear) the slots of `networks` ("x,bluesky" or "all"); returns
+        """Set (or with None clear) the slots of `networks` (comma-separated, or "all"); returns
         the networks changed. The spec is checked before anything is stored."""
         names = (list(NETWORK_NAMES) if networks.strip().lower() == "all"
                  else [check_platform(n) for n in networks.split(",") if n.strip()])

@@ -99,8 +99,8 @@ def _times(path: Path, post_at: str | None, when: When, zone: str, now: datetime
 
 
 def _server_rules(routes: Mapping[str, Route], settings: Settings) -> dict[str, NetworkRules]:
-    """Rules a network's own server sets, for the networks published for real (a Mastodon
-    server's limits vary): what the formatter sees must be what the server enforces."""
+    """Rules a network's own server sets, for the networks published for real (where each
+    server sets its own limits): what the formatter sees must be what the server enforces."""
     rules: dict[str, NetworkRules] = {}
     for name, chosen in routes.items():
         limits = server_limits(name, settings) if chosen.publisher == name else {}
@@ -110,7 +110,7 @@ def _server_rules(routes: Mapping[str, Route], settings: Settings) -> dict[str, 
 
 
 def _part_payload(part: Part, brand: Brand, platform: str) -> dict[str, Any]:
-    # The brand's choices for the network (Mastodon's visibility and content warning) travel
+    # The brand's choices for the network (its own brand section, e.g. a visibility) travel
     # with each part, as previewed.
     return {**part.to_json(), **rules_for(platform).payload(brand.options_for(platform))}
 

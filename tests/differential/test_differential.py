@@ -26,9 +26,9 @@ from diff_reference import Reference
 from hypothesis import HealthCheck, example, given, settings
 from pieces import batches
 
-from content.counting.bluesky import bluesky_length, detect_facets, fits_bluesky
 from content.counting.graphemes import count_graphemes, utf8_length
-from content.counting.x import extract_urls, parse_tweet, weighted_length
+from content.counting.richtext import detect_facets, fits_post, post_length
+from content.counting.twitter_text import extract_urls, parse_tweet, weighted_length
 
 pytestmark = pytest.mark.differential
 
@@ -69,12 +69,12 @@ def reference_x(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def ours_bluesky(text: str) -> dict[str, Any]:
-    graphemes, size = bluesky_length(text)
-    assert fits_bluesky(text) == (graphemes <= 300 and size <= 3000)
+    graphemes, size = post_length(text)
+    assert fits_post(text) == (graphemes <= 300 and size <= 3000)
     return {
         "graphemeLength": count_graphemes(text),
         "length": utf8_length(text),
-        "bluesky_length()": [graphemes, size],
+        "post_length()": [graphemes, size],
         "facets": [[f.byte_start, f.byte_end, f.kind, f.value] for f in detect_facets(text)],
     }
 
@@ -89,7 +89,7 @@ def reference_bluesky(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "graphemeLength": result["graphemeLength"],
         "length": result["length"],
-        "bluesky_length()": [result["graphemeLength"], result["length"]],
+        "post_length()": [result["graphemeLength"], result["length"]],
         "facets": facets,
     }
 

@@ -14,11 +14,11 @@ may have created a post, the timeouts, the record key, and what goes into an err
   second create of the same part cannot make a second post. The reference PDS answers it with
   a 500, so after any failed create the publisher asks `getRecord` for its key before saying
   anything; reconcile is the same `getRecord`.
-- Facets come from the composed part (`content.counting.bluesky`), recomputed from the text if
+- Facets come from the composed part (`content.counting.richtext`), recomputed from the text if
   the part has none; mentions get their DID through `resolveHandle`.
 - Images: `uploadBlob`, then `app.bsky.embed.images` with alt text and `aspectRatio`. A part
   with a link and no image gets a link card (`cards.fetch_link_card`).
-- Threads: each reply names the thread's first part as `root` and the part before as `parent`.
+- A thread: each reply names the thread's first part as `root` and the part before as `parent`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any
 
 import requests  # type: ignore[import-untyped]
 
-from content.counting.bluesky import Facet, detect_facets
+from content.counting.richtext import Facet, detect_facets
 from scheduler.publishers.base import (
     AccountStatus,
     Found,

@@ -1,10 +1,10 @@
-"""Bluesky's length limits, and the rich-text facets (links, mentions, tags) of a post text.
+"""AT Protocol rich text: a post's length limits and its facets (links, mentions, tags).
 
-Bluesky's server does not parse a post: the client measures it (300 graphemes and 3000 UTF-8
+The server does not parse a post: the client measures it (300 graphemes and 3000 UTF-8
 bytes, lexicon `app.bsky.feed.post`) and sends `facets` that point into the text by UTF-8 byte
 offsets. Detection is the reference client's (`detectFacets` in npm `@atproto/api` 0.19.19,
 checked text by text in tests/differential), so a post made by Crier links the same spans the
-Bluesky app would, odd corners included:
+reference app would, odd corners included:
 
 - mention: `@handle`, preceded by the start, a space or `(`, of ASCII letters, digits, `.` and
   `-` up to an ASCII word boundary; it counts when it ends in `.` + a TLD of the npm `tlds` list,
@@ -35,11 +35,11 @@ from typing import Literal
 
 import regex
 
-from content.counting.bluesky_tlds import TLDS
 from content.counting.graphemes import count_graphemes, utf8_length
+from content.counting.richtext_tlds import TLDS
 
-BLUESKY_GRAPHEMES = 300
-BLUESKY_BYTES = 3000
+POST_GRAPHEMES = 300  # the post lexicon's limits
+POST_BYTES = 3000
 TAG_MAX_LENGTH = 64  # UTF-16 code units, as the reference measures a tag
 TAG_MAX_GRAPHEMES = TAG_MAX_LENGTH  # the lexicon's name for the limit; see TAG_MAX_LENGTH
 
@@ -109,17 +109,17 @@ class Facet:
         }
 
 
-def bluesky_length(text: str) -> tuple[int, int]:
-    """(graphemes, UTF-8 bytes) of `text`: Bluesky checks both."""
+def post_length(text: str) -> tuple[int, int]:
+    """(graphemes, UTF-8 bytes) of `text`: the lexicon limits both."""
     return count_graphemes(text), utf8_length(text)
 
 
-def fits_bluesky(text: str) -> bool:
-    """True when `text` is within both of Bluesky's limits (300 graphemes, 3000 bytes)."""
+def fits_post(text: str) -> bool:
+    """True when `text` is within both of the lexicon's limits (300 graphemes, 3000 bytes)."""
     # The byte test is cheap and settles most over-long texts before segmentation.
-    if utf8_length(text) > BLUESKY_BYTES:
+    if utf8_length(text) > POST_BYTES:
         return False
-    return count_graphemes(text) <= BLUESKY_GRAPHEMES
+    return count_graphemes(text) <= POST_GRAPHEMES
 
 
 def has_known_tld(domain: str) -> bool:

@@ -1,6 +1,6 @@
-"""X (Twitter) weighted length of a post, counted the way twitter-text's `parseTweet` counts it.
+"""The weighted length of a post, counted the way twitter-text's `parseTweet` counts it.
 
-X limits a post to 280 *weighted* characters (twitter-text configuration v3, `scale` 100):
+The limit is 280 *weighted* characters (twitter-text configuration v3, `scale` 100):
 
 - the text is NFC-normalized first;
 - a code point in U+0000-U+10FF, U+2000-U+200D, U+2010-U+201F or U+2032-U+2037 weighs 1,
@@ -45,9 +45,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from content.counting.x_emoji import EMOJI_CHARS, EMOJI_PATTERN
-from content.counting.x_tlds import COUNTRY_TLDS, GENERIC_TLDS
-from content.counting.x_url_chars import (
+from content.counting.twitter_text_emoji import EMOJI_CHARS, EMOJI_PATTERN
+from content.counting.twitter_text_tlds import COUNTRY_TLDS, GENERIC_TLDS
+from content.counting.twitter_text_url_chars import (
     ASCII_DOMAIN_CHARS,
     BEFORE_EXCLUDED,
     CASE_VARIANTS,
@@ -270,7 +270,7 @@ _PATH_END_CHAR = f"[{PATH_END_CHARS}]"
 # twitter-text splices its "ending characters" pattern (a class, or balanced parentheses) into
 # the path pattern without a group, so its '|' splits the whole path pattern: a path segment
 # is characters ending in an ending character, OR one balanced parenthesis group on its own.
-# Grouping it "properly" would extend some URLs ("t.co/.(uk)") past where X ends them.
+# Grouping it "properly" would extend some URLs ("t.co/.(uk)") past where the reference ends them.
 _PATH = (
     f"(?:(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END_CHAR}|(?:{_PARENS}))"
     f"|(?:@{_PATH_CHAR}+/))"
@@ -309,7 +309,7 @@ def _punycode_length(label: str) -> int:
     """Length of `label` after npm punycode's toASCII: "xn--" + RFC 3492 when not plain ASCII.
 
     No nameprep: no case mapping and nothing refused, unlike Python's "idna" codec, which
-    turns down a label mixing scripts of both directions ("مرحباexample") that X takes.
+    turns down a label mixing scripts of both directions ("مرحباexample") that the reference takes.
     """
     total = 0
     parts = _LABEL_SEPARATORS.split(label)
@@ -445,7 +445,7 @@ def _ascii_domains(host: str) -> tuple[tuple[int, int], ...]:
         # extractUrlsWithIndices places each ASCII domain with
         # `domain.indexOf(asciiDomain, asciiEndPosition)`: the first occurrence of its text,
         # which may come before the match ("b.coma。b.com" matches the second "b.com" and
-        # reports the first). Odd, but it is where X puts the link.
+        # reports the first). Odd, but it is where the reference puts the link.
         start = host.find(a.group(), end)
         end = start + len(a.group())
         found.append((start, end))
@@ -476,7 +476,7 @@ def extract_urls(text: str, *, with_bare: bool = True) -> list[tuple[int, int]]:
 
     Bare domains such as `example.com` count, as they do in a post's weighted length; with
     `with_bare=False` only URLs with `http(s)://` do (the extractor's
-    `extractUrlsWithoutProtocol: false`, which is how Mastodon's server extracts them).
+    `extractUrlsWithoutProtocol: false`, as a server that links only URLs with a scheme does).
     """
     return [(s, e) for s, e, _ in _url_spans(text, with_bare=with_bare)]
 
@@ -602,7 +602,7 @@ def clear_caches() -> None:
 
 
 def parse_tweet(text: str) -> XCount:
-    """Count `text` as twitter-text's `parseTweet` with configuration v3 (what X uses)."""
+    """Count `text` as twitter-text's `parseTweet` with configuration v3 (the one in use today)."""
     return _parse(text, emoji=True)
 
 
