@@ -99,6 +99,11 @@ class _Undecided(Exception):
     """Reconcile could not tell whether a part landed."""
 
 
+# The ends of a delivery the author is told of as they happen.
+_TOLD = {Status.PUBLISHED: "published", Status.FAILED: "FAILED",
+         Status.NEEDS_ATTENTION: "NEEDS YOU", Status.MISSED: "missed"}
+
+
 class Daemon:
     """One daemon process's worth of publishing. `clock` and `rng` are injectable for tests."""
 
@@ -106,10 +111,14 @@ class Daemon:
         self, store: Store, registry: Registry | None = None,
         config: DaemonConfig | None = None, *,
         clock: Callable[[], datetime] = utc_now, rng: random.Random | None = None,
-        feed_poll: Callable[[datetime], object] | None = None,  # issue 13: watched feeds
+        feed_poll: Callable[[datetime], object] | None = None,  # watched feeds
+        tell: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.feed_poll = feed_poll
+        # What the author is told as it happens: one line per delivery that ends (published,
+        # failed, needing her, missed); None says nothing (the log still has it all).
+        self.tell = tell
         self.registry = registry or Registry(Settings())
         config = config or DaemonConfig()
         self.config = config if config.owner else replace(config, owner=_owner())
@@ -122,6 +131,8 @@ class Daemon:
         self._pool = ThreadPoolExecutor(max_workers=self.config.workers,
                                         thread_name_prefix="crier-publish")
         self._stopping = threading.Event()
+        # A second signal: stop after the part in flight, leaving the rest of a thread queued.
+        self._halting = threading.Event()
         self._scheduler: BlockingScheduler | None = None
         if not self.config.reconcile:
             log.warning("CRIER_UNSAFE_NO_RECONCILE is set: unknown outcomes are resent blindly; "
@@ -158,6 +169,9 @@ class Daemon:
         if missed:
             log.warning("missed %d delivery(ies), past their max lateness: %s "
                         "(`crier queue list --status missed`)", len(missed), _ids(missed))
+            if self.tell is not None:
+                self.tell(f"missed {len(missed)} delivery(ies) past their max lateness: "
+                          f"{_ids(missed)}; `crier queue retry ID` sends one now")
 
     def heartbeat(self, now: datetime) -> None:
         with self._lock:
@@ -205,6 +219,11 @@ class Daemon:
                     return self._finish(claimed, move, last, (part.index, sent.checkpoint))
                 live[part.index] = sent
                 last = (part.index, sent)
+                if self._halting.is_set() and part is not unsent[-1]:
+                    move = states.pending(snapshot, self.clock(), self.clock(),
+                                          f"stopped after part {part.index + 1} by a second "
+                                          "signal; the rest goes out at the next run")
+                    return self._finish(claimed, move, last)
             # The last part is recorded with the move to published, in one transaction.
             return self._finish(claimed, states.published(snapshot, self.clock()), last)
         except RateLimited as exc:
@@ -278,6 +297,11 @@ class Daemon:
         level = logging.INFO if move.status is Status.PUBLISHED else logging.WARNING
         log.log(level, "delivery %d (%s): %s%s", claimed.id, claimed.platform, move.outcome,
                 f": {move.error}" if move.error else "")
+        if self.tell is not None and move.status in _TOLD:
+            what = _TOLD[move.status]
+            detail = f" ({claimed.parts} part{'s' * (claimed.parts != 1)})" \
+                if move.status is Status.PUBLISHED else f": {move.error}" if move.error else ""
+            self.tell(f"delivery {claimed.id} ({claimed.platform}) {what}{detail}")
         return move.outcome
 
     def _work(self, claimed: Claimed) -> str:
@@ -349,6 +373,12 @@ class Daemon:
                 signal.signal(signum, handler)
         return self.summary
 
+    def halt(self) -> None:
+        """Stop claiming, and stop each delivery in flight after its current part (the rest
+        of a thread stays queued for the next run)."""
+        self._halting.set()
+        self.stop()
+
     def stop(self) -> None:
         """Stop claiming; exit once the deliveries in flight are finished."""
         self._stopping.set()
@@ -358,8 +388,13 @@ class Daemon:
         previous: dict[int, Any] = {}
 
         def handle(signum: int, _frame: FrameType | None) -> None:
-            log.warning("signal %d: finishing %d delivery(ies) in flight, then exiting",
-                        signum, self.in_flight())
+            if self._stopping.is_set():  # the second: do not wait for whole threads
+                log.warning("signal %d again: stopping after the part in flight; the rest "
+                            "stays queued", signum)
+                self._halting.set()
+                return
+            log.warning("signal %d: finishing %d delivery(ies) in flight, then exiting (send "
+                        "it again to stop after the part in flight)", signum, self.in_flight())
             self.stop()
 
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -30,10 +30,17 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, service: Service) -> int:
+    tell = None if args.json else _say
+    if tell:
+        tell(service.daemon_start_line())
     summary = service.run(until_idle=args.until_idle, workers=args.workers, poll=args.poll,
-                          lease=args.lease)
+                          lease=args.lease, tell=tell)
     report(service, summary, args.json)
     return 0
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)  # as it happens, also when stdout is a file or a pipe
 
 
 def report(service: Service, summary: RunSummary, as_json: bool) -> None:

@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from content.errors import CrierError
-from scheduler.store import Store
+from scheduler.store import Store, dialects
 from scheduler.store.schema import drafts, feed_items, feeds
 
 SEEN, PENDING, DRAFT, QUEUED, FAILED = "seen", "pending", "draft", "queued", "failed"
@@ -188,10 +187,7 @@ def record_items(store: Store, feed: FeedRow, items: Iterable[tuple[str, str | N
 
 
 def _insert_new(conn: Connection) -> Any:
-    keys = ["feed_id", "guid"]
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(feed_items).on_conflict_do_nothing(index_elements=keys)
-    return sqlite.insert(feed_items).on_conflict_do_nothing(index_elements=keys)
+    return dialects.of(conn).insert_ignore(feed_items, "feed_id", "guid")
 
 
 def feed_checked(store: Store, feed: FeedRow, now: datetime, error: str | None) -> None:

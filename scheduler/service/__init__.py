@@ -30,6 +30,7 @@ from scheduler.importer import Options as ImportOptions
 from scheduler.importer.fetch import Fetch
 from scheduler.importer.records import DraftRow, FeedRow
 from scheduler.publishers import Registry
+from scheduler.publishers import accounts as network_accounts
 from scheduler.service.accounts import AccountCheck, check_accounts
 from scheduler.service.intake import Plan, plan_post
 from scheduler.service.when import QueueError, SlotBook, When, resolve
@@ -37,6 +38,7 @@ from scheduler.settings import Settings
 from scheduler.states import Status
 from scheduler.store import Store
 from scheduler.store import queue as q
+from scheduler.store.claim import queue_state
 from scheduler.store.slots import get_slots, set_slots, taken_instants
 
 if TYPE_CHECKING:  # watch.py uses the service: imported where it is called
@@ -273,7 +275,8 @@ class Service:
 
     def daemon(self, *, until_idle: bool = False, workers: int | None = None,
                lease: float | None = None, poll: float | None = None,
-               registry: Registry | None = None) -> Daemon:
+               registry: Registry | None = None,
+               tell: Callable[[str], None] | None = None) -> Daemon:
         try:
             config = DaemonConfig.from_settings(
                 self.settings, until_idle=until_idle, workers=workers, poll=poll,
@@ -281,11 +284,26 @@ class Service:
         except ValueError as exc:
             raise QueueError(str(exc)) from None
         return Daemon(self.store, registry or Registry(self.settings), config, clock=self.clock,
-                      feed_poll=self.poll_feeds)  # the daemon watches feeds too
+                      feed_poll=self.poll_feeds, tell=tell)  # it watches feeds too
 
     def run(self, **options: Any) -> RunSummary:
         """Publish due deliveries until stopped (or idle with until_idle=True)."""
         return self.daemon(**options).run()
+
+    def daemon_start_line(self) -> str:
+        """What a starting daemon says: its database, where each network goes, what is due."""
+        now = self.clock()
+        found = network_accounts(self.settings)
+        live = [rules_for(a.network).display for a in found if a.live and not a.missing]
+        outbox = [rules_for(a.network).display for a in found if not (a.live and not a.missing)]
+        where = f"live: {', '.join(live) or 'none'}; to the outbox: {', '.join(outbox) or 'none'}"
+        state = queue_state(self.store, now)
+        nxt = ""
+        if state.next_due is not None and not state.due_now:
+            local = state.next_due.astimezone(timing.load_zone(self.brand.timezone))
+            nxt = f"; next at {local:%Y-%m-%d %H:%M %Z}"
+        return (f"crier run: database {self.store.where}; {where}; {state.due_now} due now, "
+                f"{state.in_flight} in flight{nxt}")
 
     # -- import (issue 13): from the blog to the queue ---------------------------------------------
     def import_post(self, source: str, options: ImportOptions,

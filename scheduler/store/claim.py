@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 from scheduler.states import Status, lease_expired
-from scheduler.store import Store
+from scheduler.store import Store, dialects
 from scheduler.store.schema import UTCDateTime, accounts, attempts, deliveries, delivery_parts
 
 QUEUED, PUBLISHING = Status.QUEUED.value, Status.PUBLISHING.value
@@ -82,9 +82,7 @@ def candidates_query(now: datetime, limit: int, dialect: str) -> Select[Any]:
         .order_by(due_at, accounts.c.key)
         .limit(limit)
     )
-    if dialect == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=accounts)
-    return query
+    return dialects.named(dialect).claim_lock(query, of=accounts)
 
 
 def claim_due(
@@ -109,7 +107,7 @@ def _claim(conn: Connection, now: datetime, owner: str, limit: int,
     # IMMEDIATE, and without the test its planner looks the rows up by id rather than walking
     # an index on status over the whole queue.
     still_queued: ColumnElement[bool] = deliveries.c.id.in_(ids)
-    if conn.dialect.name != "sqlite":
+    if dialects.of(conn).rechecks_on_claim:
         still_queued = and_(still_queued, deliveries.c.status == QUEUED)
     claimed = conn.execute(
         deliveries.update()
@@ -262,12 +260,13 @@ def explain_claim(store: Store, now: datetime, limit: int = 8) -> str:
             if isinstance(value, datetime) else value
             for key, value in compiled.params.items()
         }
-        if conn.dialect.name == "sqlite":
+        dialect = dialects.of(conn)
+        if dialect.positional_bulk_insert:  # the driver takes positional parameters
             args: Any = tuple(str(params[k]) if isinstance(params[k], datetime) else params[k]
                               for k in compiled.positiontup or ())
-            sql = "EXPLAIN QUERY PLAN " + str(compiled)
         else:
-            args, sql = params, "EXPLAIN " + str(compiled)
+            args = params
+        sql = f"{dialect.explain} {compiled}"
         rows = conn.exec_driver_sql(sql, args)
         return "\n".join(" ".join(str(v) for v in r) for r in rows)
 

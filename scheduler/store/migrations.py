@@ -33,7 +33,7 @@ from sqlalchemy import (
     text,
 )
 
-from scheduler.store import schema
+from scheduler.store import dialects, schema
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +99,7 @@ def migrate(conn: Connection) -> list[int]:
     Run inside a write transaction: on SQLite BEGIN IMMEDIATE already serializes two daemons
     starting together; on PostgreSQL a transaction-scoped advisory lock does.
     """
-    if conn.dialect.name == "postgresql":
-        # Any fixed key works, as long as every crier uses the same one.
-        conn.execute(text("SELECT pg_advisory_xact_lock(424242017)"))
+    dialects.of(conn).serialize(conn, dialects.MIGRATIONS_LOCK)
     if not inspect(conn).has_table("schema_version"):
         schema.schema_version.create(conn)
     done = set(conn.execute(select(schema.schema_version.c.version)).scalars())

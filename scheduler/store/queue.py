@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.sql.expression import Insert
 
 from content.errors import CrierError
 from scheduler.outgoing import OutgoingImage
 from scheduler.states import CANCELLABLE, RETRYABLE, IllegalTransition, Status
-from scheduler.store import Store
+from scheduler.store import Store, dialects
 from scheduler.store.schema import (
     accounts,
     attempts,
@@ -32,8 +31,6 @@ from scheduler.store.schema import (
     sqlite_text,
     utc_wall_clock,
 )
-
-ANALYZE_AFTER = 500  # deliveries queued at once that make PostgreSQL refresh its statistics
 
 
 class NoSuchDelivery(CrierError):
@@ -141,7 +138,7 @@ def insert_posts(conn: Connection, new_posts: Sequence[NewPost], now: datetime, 
         conn.execute(_insert_ignore(conn, accounts, "key"), [
             {"key": key, "platform": d.platform, "publisher": d.publisher}
             for key, d in newest.items()])
-    if conn.dialect.name == "sqlite":
+    if dialects.of(conn).positional_bulk_insert:
         delivery_ids, with_images = _insert_rows_sqlite(conn, new_posts, now)
     else:
         delivery_ids, with_images = _insert_rows(conn, new_posts, now)
@@ -153,10 +150,7 @@ def insert_posts(conn: Connection, new_posts: Sequence[NewPost], now: datetime, 
             {"delivery_id": did, "platform": d.platform, "account": d.account,
              "content_key": d.content_key}
             for did, d in zip(delivery_ids, flat, strict=True) if d.content_key])
-    if conn.dialect.name == "postgresql" and len(delivery_ids) >= ANALYZE_AFTER:
-        # Without fresh statistics PostgreSQL plans the claim as if the table were empty and
-        # walks every due row per account; autovacuum would fix that only a minute later.
-        conn.execute(text("ANALYZE deliveries"))
+    dialects.of(conn).after_bulk_insert(conn, len(delivery_ids), "deliveries")
     return delivery_ids
 
 
@@ -165,8 +159,7 @@ def _refuse_repeats(conn: Connection, keyed: list[tuple[NewPost, NewDelivery]]) 
     but cancelled), or that appears twice in this batch. Atomic across processes: SQLite's
     BEGIN IMMEDIATE holds the only write lock; on PostgreSQL every queueing transaction takes
     the same advisory lock first, so two crier processes cannot both see "not there yet"."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(424242018)"))
+    dialects.of(conn).serialize(conn, dialects.QUEUEING_LOCK)
     seen: dict[tuple[str, str, str], str] = {}
     for post, d in keyed:
         key = (d.platform, d.account, d.content_key or "")
@@ -350,9 +343,7 @@ def _json(payload: dict[str, Any]) -> str:
 
 
 def _insert_ignore(conn: Connection, table: Any, key: str) -> Insert:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+    return dialects.of(conn).insert_ignore(table, key)
 
 
 def _live_parts() -> Any:
