@@ -45,6 +45,12 @@ def _v1(conn: Connection) -> None:
     conn.execute(schema.store_meta.insert().values(key="store_id", value=uuid.uuid4().hex))
 
 
+# Numbered 4: 2 and 3 are taken by the store's own changes, landing alongside.
+@migration(4, "desk_seen: the failures the author has seen on the desk")
+def _v4(conn: Connection) -> None:
+    schema.desk_seen.create(conn, checkfirst=True)
+
+
 def migrate(conn: Connection) -> list[int]:
     """Apply every pending migration in this transaction; returns the versions applied.
 
