@@ -14,7 +14,7 @@ from scheduler import settings
 from scheduler.service import Service
 
 # Each module registers its own subcommands; adding a command is adding a module here.
-COMMANDS = ("preview", "count", "queue", "slots", "run", "demo", "accounts")
+COMMANDS = ("preview", "count", "queue", "slots", "run", "demo", "accounts", "web")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 

@@ -352,6 +352,22 @@ class Service:
             raise QueueError("give the post's address, starting https://; nothing was changed")
         return desk.confirm_published(self.store, delivery_id, url, self.clock()).row
 
+    def account_states(self) -> list[AccountCheck]:
+        """Each network's account as configured, without calling any network (`accounts()`
+        checks them); names the missing variables, never a value."""
+        from scheduler.publishers import CREDENTIALS, PUBLISHERS
+
+        states = []
+        for name in PLATFORM_NAMES:
+            missing = tuple(self.settings.missing(CREDENTIALS[name]))
+            real = not missing and name in PUBLISHERS
+            detail = ("configured; not checked yet" if real else
+                      f"goes to the outbox; set {', '.join(missing)}" if missing else
+                      "configured, but this Crier has no publisher for it yet: the outbox")
+            states.append(AccountCheck(name, "real" if real else "outbox", missing, None,
+                                       detail))
+        return states
+
     def image(self, sha256: str) -> tuple[bytes, str] | None:
         """A queued image's bytes and format, by its content hash."""
         return desk.blob(self.store, sha256)

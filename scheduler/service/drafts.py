@@ -275,3 +275,33 @@ def save_photo(data: bytes, folder: Path) -> Path:
     if not path.exists():
         path.write_bytes(data)
     return path
+
+
+# -- what the preview marks ----------------------------------------------------------------------
+
+def marked(text: str, brand: Brand, platform: str) -> list[tuple[str, str | None]]:
+    """The part's text cut into runs, each None or "disclaimer" / "call_to_action": where the
+    closing blocks sit in what is sent (LinkedIn's escaped text is searched escaped)."""
+    from content.counting.linkedin import escape_little_text
+
+    def as_sent(block: str) -> str:
+        return escape_little_text(block) if platform == "linkedin" else block
+
+    wanted = [(as_sent(brand.disclaimer), "disclaimer"),
+              (as_sent(brand.disclaimer_short), "disclaimer"),
+              (as_sent(brand.call_to_action_for(platform)), "call_to_action")]
+    spans: list[tuple[int, int, str]] = []
+    for block, kind in wanted:
+        at = text.rfind(block) if block else -1
+        if at >= 0 and not any(s <= at < e for s, e, _ in spans):
+            spans.append((at, at + len(block), kind))
+    runs: list[tuple[str, str | None]] = []
+    pos = 0
+    for start, end, kind in sorted(spans):
+        if start > pos:
+            runs.append((text[pos:start], None))
+        runs.append((text[start:end], kind))
+        pos = end
+    if pos < len(text):
+        runs.append((text[pos:], None))
+    return runs

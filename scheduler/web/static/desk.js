@@ -1,0 +1,58 @@
+// The desk's few lines of script: the calendar (FullCalendar, vendored) and its drag to
+// reschedule. Everything else is server-rendered HTML with htmx partials.
+"use strict";
+
+function csrfToken() { return document.body.dataset.csrf; }
+
+function say(message) {
+  const status = document.getElementById("calendar-status");
+  if (status) { status.textContent = message; }
+}
+
+function startCalendar(el) {
+  const today = el.dataset.today;  // the author's date, by the service's clock
+  const calendar = new FullCalendar.Calendar(el, {
+    // Events come as the author's wall times; UTC mode shows them as given (FullCalendar
+    // alone cannot convert named zones, and the server already did).
+    timeZone: "UTC",
+    now: el.dataset.now,
+    initialView: "dayGridMonth",
+    initialDate: today,
+    headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listWeek" },
+    buttonText: { month: "Month", week: "Week", list: "List", today: "Today" },
+    firstDay: 1,
+    height: "auto",
+    events: el.dataset.events,
+    eventDurationEditable: false,
+    eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+    dayMaxEvents: 6,
+    eventAllow: (drop) => drop.start.toISOString().slice(0, 10) >= today,
+    eventDidMount: (info) => {
+      info.el.setAttribute("data-delivery", info.event.id);
+      info.el.setAttribute("data-status", info.event.extendedProps.status);
+      info.el.setAttribute("aria-label", info.event.title + " (" + info.event.extendedProps.status.replace("_", " ") + ")");
+    },
+    eventDrop: async (info) => {
+      const day = info.event.start.toISOString().slice(0, 10);
+      const body = new URLSearchParams({ day: day, csrf: csrfToken() });
+      let answer = { ok: false, message: "the desk did not answer" };
+      try {
+        const response = await fetch("/deliveries/" + info.event.id + "/move", {
+          method: "POST", body: body, headers: { "X-CSRF-Token": csrfToken() },
+          credentials: "same-origin",
+        });
+        answer = await response.json();
+      } catch (err) { answer.message = String(err); }
+      if (!answer.ok) { info.revert(); }
+      say(answer.ok ? "Moved: " + answer.message : "Not moved: " + answer.message);
+      calendar.refetchEvents();
+    },
+  });
+  calendar.render();
+  window.crierCalendar = calendar;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const el = document.getElementById("calendar");
+  if (el && window.FullCalendar) { startCalendar(el); }
+});
