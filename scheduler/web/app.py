@@ -133,7 +133,8 @@ class Guard(BaseHTTPMiddleware):
                                 samesite="strict", path="/")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "default-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+            "style-src 'self' 'unsafe-inline'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -129,9 +129,8 @@ async def compose(request: Request) -> Response:
             if not draft.platforms:
                 draft = _with(draft, platforms=service.brand.platforms)
         else:
-            network = request.query_params.get("network")
-            draft = Draft(platforms=(network,) if network in PLATFORM_NAMES
-                          else tuple(service.brand.platforms))
+            asked = [n for n in request.query_params.getlist("network") if n in PLATFORM_NAMES]
+            draft = Draft(platforms=tuple(asked or service.brand.platforms))
         when = request.query_params.get("when", "") or _default_when(draft)
         shown = await run_in_threadpool(service.preview_draft, draft, base_of(service, path))
         return render(request, "compose.html", draft=draft, file=_shown_path(path), when=when,

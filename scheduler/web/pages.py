@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -80,15 +81,20 @@ async def events(request: Request) -> Response:
             "editable": row.status == "queued" and row.live_parts == 0,
             "extendedProps": {"status": row.status, "network": row.platform},
         })
+    # Free slots at one instant are one place to fill, naming its networks.
+    places: dict[datetime, list[str]] = {}
     for platform, slot in service.slot_places(start, end):
-        wall = slot.instant.astimezone(zone)
+        places.setdefault(slot.instant, []).append(platform)
+    for instant, platforms in places.items():
+        wall = instant.astimezone(zone)
+        names = ", ".join(desk_display(p) for p in platforms)
         out.append({
-            "id": f"slot-{platform}-{slot.instant.isoformat()}",
-            "title": f"{desk_display(platform)}: free slot",
+            "id": f"slot-{instant.isoformat()}", "title": f"free slot: {names}",
             "start": wall.strftime("%Y-%m-%dT%H:%M:%S"),
-            "url": f"/compose?network={platform}&when={wall:%Y-%m-%dT%H:%M}",
+            "url": f"/compose?{urlencode([('network', p) for p in platforms])}"
+                   f"&when={wall:%Y-%m-%dT%H:%M}",
             "classNames": ["crier-event", "slot"], "editable": False,
-            "extendedProps": {"status": "slot", "network": platform},
+            "extendedProps": {"status": "slot", "network": ",".join(platforms)},
         })
     return JSONResponse(out)
 

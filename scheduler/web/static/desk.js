@@ -26,6 +26,7 @@ function startCalendar(el) {
     eventDurationEditable: false,
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     dayMaxEvents: 6,
+    eventDisplay: "block",
     eventAllow: (drop) => drop.start.toISOString().slice(0, 10) >= today,
     eventDidMount: (info) => {
       info.el.setAttribute("data-delivery", info.event.id);
