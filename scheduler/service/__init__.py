@@ -285,8 +285,11 @@ class Service:
         """What each chosen network would receive for the composer's draft, with its images,
         through the same parser, formatter and renderer as queueing (`base`: the folder the
         photo paths are relative to)."""
-        return drafts.preview_draft(draft, base or self.desk_dir / "posts", self.brand,
-                                    with_images=with_images)
+        if base is None:
+            base = self.desk_dir / "posts"
+            # Photo paths are relative to it ("../photos/..."): it must exist to be walked.
+            base.mkdir(parents=True, exist_ok=True)
+        return drafts.preview_draft(draft, base, self.brand, with_images=with_images)
 
     def save_draft(self, draft: drafts.Draft, path: Path) -> Path:
         """Write the draft as a post file (Markdown with front matter) at `path`."""

@@ -58,9 +58,9 @@ def new_post_path(service: Service, title: str) -> Path:
     return service.desk_dir / "posts" / f"{stamp}-{slug}.md"
 
 
-def base_of(service: Service, path: Path | None) -> Path:
-    """The folder the post's photo paths are relative to."""
-    return path.parent if path is not None else service.desk_dir / "posts"
+def base_of(service: Service, path: Path | None) -> Path | None:
+    """The folder the post's photo paths are relative to (None: the desk's own)."""
+    return path.parent if path is not None else None
 
 
 def draft_from_form(form: FormData, extra: dict[str, Any]) -> Draft:
@@ -228,13 +228,15 @@ async def photo(request: Request) -> Response:
         except PhotoError as exc:
             problem = str(exc)
         else:
-            rel = os.path.relpath(stored, base_of(desk.service, path))
+            rel = os.path.relpath(stored, base_of(desk.service, path)
+                                  or desk.service.desk_dir / "posts")
             draft = _with(draft, images=(*draft.images, DraftImage(rel, None)))
     else:
         problem = "choose a photo file first"
     response = render(request, "_photos.html", status_code=422 if problem else 200,
                       draft=draft, photo_problem=problem, problems={})
-    response.headers["HX-Trigger"] = "photos-changed"  # the preview shows the new photo
+    # After the swap, so the preview that follows sees the new photo's fields.
+    response.headers["HX-Trigger-After-Settle"] = "photos-changed"
     return response
 
 

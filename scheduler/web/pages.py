@@ -22,6 +22,7 @@ from scheduler.web.app import back, checked_form, desk_of, flash, render, sessio
 def routes() -> list[Route]:
     return [
         Route("/", lambda r: RedirectResponse("/calendar", status_code=303)),
+        Route("/favicon.ico", lambda r: Response(status_code=204)),
         Route("/calendar", calendar),
         Route("/calendar/events", events),
         Route("/queue", queue),
@@ -144,7 +145,9 @@ async def delivery(request: Request) -> Response:
         raise HTTPException(404, str(exc)) from None
     # Opening a failure is seeing it: it leaves the banner on every other page.
     service.mark_seen([detail.delivery.id])
-    return render(request, "delivery.html", d=detail, row=detail.delivery)
+    row = detail.delivery
+    return render(request, "delivery.html", d=detail, row=row,
+                  due_now=row.next_attempt_at <= service.clock())
 
 
 async def act(request: Request) -> Response:

@@ -54,6 +54,11 @@ function startCalendar(el) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  // A chosen photo is uploaded by its own request; its change must not also fire the form's
+  // preview, which would race the upload (the preview follows once the photo is stored).
+  for (const input of document.querySelectorAll("input[type=file]")) {
+    input.addEventListener("change", (event) => event.stopPropagation());
+  }
   const el = document.getElementById("calendar");
   if (el && window.FullCalendar) { startCalendar(el); }
 });
