@@ -24,7 +24,14 @@ from content.errors import CrierError
 from content.platforms import PLATFORM_NAMES
 from scheduler import timing
 from scheduler.service import Service, When
-from scheduler.service.drafts import Draft, DraftImage, DraftPreview, PhotoError, marked
+from scheduler.service.drafts import (
+    Draft,
+    DraftImage,
+    DraftPreview,
+    PhotoError,
+    field_of,
+    marked,
+)
 from scheduler.web.app import Desk, checked_form, desk_of, flash, render
 
 ACTIONS = {"schedule": "at", "queue": "next_slot", "now": "now"}
@@ -161,10 +168,9 @@ async def compose(request: Request) -> Response:
         except _FieldError as exc:
             problems[exc.field] = [exc.message]
         except CrierError as exc:
-            from scheduler.service.drafts import field_of
-
             message = str(exc)
-            problems[field_of(message) if "time" not in message else "when"] = [message]
+            about_when = any(w in message for w in ("time", "slot", "past", "zone"))
+            problems.setdefault("when" if about_when else field_of(message), []).append(message)
             path = target if target.exists() else path
     shown = await run_in_threadpool(service.preview_draft, draft, base_of(service, path))
     for key, messages in shown.problems.items():

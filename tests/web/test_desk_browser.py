@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -165,10 +166,14 @@ def test_cancel_then_retry_from_the_delivery_page(page: Any,
 
 
 def test_publish_now_goes_out_through_the_daemon_and_its_parts_show(
-        page: Any, server: tuple[DeskServer, Service], monkeypatch: pytest.MonkeyPatch) -> None:
+        page: Any, server: tuple[DeskServer, Service], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
     _, service = server
-    monkeypatch.chdir(REPO)  # the desk opens post files under its working folder
-    page.goto("/compose?file=examples/glutamate.md")
+    # A copy of the sample: queueing from the composer saves the file back.
+    for name in ("glutamate.md", "brain-scans.jpg"):
+        shutil.copy(REPO / "examples" / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)  # the desk opens post files under its working folder
+    page.goto("/compose?file=glutamate.md")
     expect(page.get_by_label("Title", exact=True)).to_have_value(re.compile("Glutamate"))
     for name in ("X", "Bluesky", "Mastodon", "Threads", "LinkedIn", "Facebook", "Instagram"):
         page.get_by_label(name, exact=True).set_checked(name == "Bluesky")
