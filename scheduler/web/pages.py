@@ -70,8 +70,16 @@ async def events(request: Request) -> Response:
     end = _instant(request.query_params.get("end"), now + timedelta(days=35), desk.zone)
     if end - start > timedelta(days=100):
         raise HTTPException(400, "ask for at most 100 days at a time")
+    asked = request.query_params.get("network")
+    shown = set(asked.split(",")) if asked is not None else None
+
+    def wanted(network: str) -> bool:
+        return shown is None or network in shown
+
     out: list[dict[str, Any]] = []
     for row in service.calendar(start, end):
+        if not wanted(row.platform):
+            continue
         wall = row.due_at.astimezone(zone)
         own = (f" ({row.due_at.astimezone(timing.load_zone(row.zone)):%H:%M} {row.zone})"
                if row.zone and row.zone != desk.zone else "")
@@ -85,7 +93,8 @@ async def events(request: Request) -> Response:
     # Free slots at one instant are one place to fill, naming its networks.
     places: dict[datetime, list[str]] = {}
     for platform, slot in service.slot_places(start, end):
-        places.setdefault(slot.instant, []).append(platform)
+        if wanted(platform):
+            places.setdefault(slot.instant, []).append(platform)
     for instant, platforms in places.items():
         wall = instant.astimezone(zone)
         names = ", ".join(desk_display(p) for p in platforms)

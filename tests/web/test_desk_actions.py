@@ -69,6 +69,9 @@ def test_the_calendar_feed_is_in_the_authors_zone_with_the_posts_own(desk: Desk)
     assert "18:15 Europe/Paris" in post["title"] and post["editable"] is True
     slot = next(e for e in events if e["extendedProps"]["status"] == "slot")
     assert slot["start"] == "2026-12-02T10:00:00" and "Bluesky" in slot["title"]
+    only_x: Any = desk.client.get("/calendar/events?start=2026-11-30T00:00:00Z"
+                                  "&end=2026-12-07T00:00:00Z&network=x")
+    assert {e["extendedProps"]["network"] for e in only_x.json()} == {"x"}
     too_long: Any = desk.client.get("/calendar/events?start=2026-01-01&end=2026-12-31")
     assert too_long.status_code == 400
 

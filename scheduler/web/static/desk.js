@@ -9,6 +9,10 @@ function say(message) {
   if (status) { status.textContent = message; }
 }
 
+function chosenNetworks() {
+  return [...document.querySelectorAll("#calendar-networks input:checked")].map((b) => b.value);
+}
+
 function startCalendar(el) {
   const today = el.dataset.today;  // the author's date, by the service's clock
   const calendar = new FullCalendar.Calendar(el, {
@@ -22,7 +26,12 @@ function startCalendar(el) {
     buttonText: { month: "Month", week: "Week", list: "List", today: "Today" },
     firstDay: 1,
     height: "auto",
-    events: el.dataset.events,
+    events: {
+      url: el.dataset.events,
+      // Only the networks ticked above the calendar.
+      extraParams: () => ({ network: chosenNetworks().join(",") }),
+    },
+    scrollTime: "07:00:00",
     eventDurationEditable: false,
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     dayMaxEvents: 6,
@@ -50,6 +59,9 @@ function startCalendar(el) {
     },
   });
   calendar.render();
+  for (const box of document.querySelectorAll("#calendar-networks input")) {
+    box.addEventListener("change", () => calendar.refetchEvents());
+  }
   window.crierCalendar = calendar;
 }
 
