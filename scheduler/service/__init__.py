@@ -275,9 +275,11 @@ class Service:
         """Where the desk keeps the posts it writes and the photos uploaded to it."""
         return self.settings.data_dir / "desk"
 
-    def read_draft(self, path: Path) -> drafts.Draft:
-        """A post file as the composer edits it (the body's Markdown as written)."""
-        load_post(path)  # the same errors as the CLI for a file that cannot be read
+    def read_draft(self, path: Path, *, check: bool = True) -> drafts.Draft:
+        """A post file as the composer edits it (the body's Markdown as written). With
+        `check`, a file the CLI could not read raises the CLI's error first."""
+        if check:
+            load_post(path)
         return drafts.draft_from_text(path.read_text(encoding="utf-8"), str(path))
 
     def preview_draft(self, draft: drafts.Draft, base: Path | None = None, *,

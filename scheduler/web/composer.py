@@ -94,8 +94,8 @@ def _extra(service: Service, path: Path | None) -> dict[str, Any]:
     if path is None or not path.is_file():
         return {}
     try:
-        return service.read_draft(path).extra
-    except CrierError:
+        return service.read_draft(path, check=False).extra  # on every keystroke: no re-parse
+    except (CrierError, OSError, UnicodeDecodeError):
         return {}
 
 
