@@ -8,10 +8,12 @@ The socket is bound here, not by uvicorn, so the address is known (and accepting
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import FrameType
 
 import uvicorn
 
@@ -30,6 +32,14 @@ def bind(host: str, port: int) -> socket.socket:
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
+
+
+class _Stopped(Exception):
+    """The signal that stopped the server, once uvicorn has shut down."""
+
+
+def _stop_signal(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signum)
 
 
 @dataclass
@@ -70,10 +80,19 @@ class DeskServer:
         server = self.prepare()
         if announce is not None:
             announce(self.url)
+        # uvicorn shuts down on SIGINT / SIGTERM, then raises the signal again for the old
+        # handler. These handlers turn that into a normal return, after the daemon below has
+        # finished its deliveries in flight (SIGTERM's default would end the process first).
+        previous = {sig: signal.signal(sig, _stop_signal)
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             server.run(sockets=[self._socket] if self._socket else None)
+        except _Stopped:
+            log.info("desk stopped by a signal")
         finally:
             self.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def start(self) -> DeskServer:
         """Serve from a thread (tests, the screenshot script); `stop()` ends it."""
