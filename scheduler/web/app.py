@@ -163,12 +163,16 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     base: dict[str, Any] = {
         "request": request, "nav": NAV, "csrf": session.csrf, "zone": desk.zone,
         "networks": NETWORKS, "statuses": STATUSES, "display": dict(NETWORKS),
-        "flash": list(session.flash), "local": lambda dt, z=None: local_time(dt, desk.zone, z),
+        "local": lambda dt, z=None: local_time(dt, desk.zone, z),
         "signed_in": desk.password is not None and session.authed,
     }
-    session.flash.clear()
-    if not template.startswith("_") and request.state.authed:
-        base["unseen"] = desk.service.unseen(limit=10)
+    if not template.startswith("_"):
+        # Only a page shows (and so uses up) the messages: a fragment arriving meanwhile,
+        # such as a late preview, must not swallow the "queued" after a redirect.
+        base["flash"] = list(session.flash)
+        session.flash.clear()
+        if request.state.authed:
+            base["unseen"] = desk.service.unseen(limit=10)
     html = desk.templates.get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status_code)
 

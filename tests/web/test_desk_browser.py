@@ -31,6 +31,9 @@ pytestmark = pytest.mark.browser
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
+# A busy machine renders the sample's images slowly; conditions, not sleeps, so a long
+# ceiling costs nothing when things are fast.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="module")
