@@ -72,6 +72,10 @@ def main() -> int:
                 page.locator("#preview figure.image img").first.wait_for()
                 page.wait_for_function(
                     "[...document.querySelectorAll('#preview img')].every(i => i.complete)")
+                # The preview pane scrolled to X's closing part: the disclaimer and call to
+                # action, marked, where they are sent.
+                page.locator('#preview section[data-network="x"] li.part').last \
+                    .scroll_into_view_if_needed()
                 page.screenshot(path=str(out / "desk-composer.png"))
                 browser.close()
         finally:

@@ -139,6 +139,7 @@ def test_drag_a_queued_post_to_another_day_keeps_its_time_of_day(
     target = page.locator('td.fc-daygrid-day[data-date="2026-12-10"] .fc-daygrid-day-frame')
     _drag(page, event, target)
     expect(page.locator("#calendar-status")).to_contain_text("Moved")
+    expect(page.locator("#calendar")).to_have_attribute("data-busy", "no")  # redrawn
     moved = service.delivery(row.id).delivery
     assert moved.wall == "2026-12-10 15:45" and moved.status == "queued"
     expect(page.locator('td.fc-daygrid-day[data-date="2026-12-10"] '
@@ -202,6 +203,7 @@ def _at(wall: str) -> Any:
 
 def _drag(page: Any, source: Any, target: Any) -> None:
     """FullCalendar follows the pointer; move in steps, as a hand would."""
+    expect(page.locator("#calendar")).to_have_attribute("data-busy", "no")
     expect(source).to_be_visible()
     expect(target).to_be_visible()
     start, end = source.bounding_box(), target.bounding_box()

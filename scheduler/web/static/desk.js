@@ -33,6 +33,8 @@ function startCalendar(el) {
     },
     scrollTime: "07:00:00",
     eventDurationEditable: false,
+    // Whether events are being (re)fetched: scripts and tests wait for "no" before acting.
+    loading: (busy) => { el.dataset.busy = busy ? "yes" : "no"; },
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     dayMaxEvents: 6,
     eventDisplay: "block",
@@ -54,8 +56,9 @@ function startCalendar(el) {
         answer = await response.json();
       } catch (err) { answer.message = String(err); }
       if (!answer.ok) { info.revert(); }
-      say(answer.ok ? "Moved: " + answer.message : "Not moved: " + answer.message);
+      el.dataset.busy = "yes";  // until the refetch below has redrawn the events
       calendar.refetchEvents();
+      say(answer.ok ? "Moved: " + answer.message : "Not moved: " + answer.message);
     },
   });
   calendar.render();
