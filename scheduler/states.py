@@ -45,7 +45,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.QUEUED: frozenset({S.PUBLISHING, S.MISSED, S.CANCELLED}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.QUEUED, S.FAILED, S.NEEDS_ATTENTION, S.MISSED}),
     S.FAILED: frozenset({S.QUEUED, S.CANCELLED}),
-    S.NEEDS_ATTENTION: frozenset({S.QUEUED, S.CANCELLED}),
+    # PUBLISHED: the author's word that the uncertain part is live (the desk's way out).
+    S.NEEDS_ATTENTION: frozenset({S.QUEUED, S.CANCELLED, S.PUBLISHED}),
     S.MISSED: frozenset({S.QUEUED, S.CANCELLED}),
     S.CANCELLED: frozenset({S.QUEUED}),
     S.PUBLISHED: frozenset(),  # final: a published post is deleted on the network, not here

@@ -168,3 +168,19 @@ class Fleet:
 def until_idle(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*crier_command(), "run", "--until-idle"], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=PROCESS_TIMEOUT, check=False)
+
+CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium, headless; never a browser Playwright downloads itself.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def require_chromium() -> None:
+    """Skip when Debian's Chromium is absent; under CI=true, fail instead: CI must run them."""
+    if os.path.exists(CHROMIUM):
+        return
+    problem = f"no browser at {CHROMIUM}; install it with `apt-get install -y chromium`"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {problem}")
+    pytest.skip(problem)

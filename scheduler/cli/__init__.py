@@ -15,7 +15,7 @@ from scheduler.service import Service
 
 # Each module registers its own subcommands; adding a command is adding a module here.
 COMMANDS = ("preview", "count", "queue", "slots", "run", "demo", "accounts",
-            "importing", "feeds")  # issue 13: `crier import`, `crier feeds`
+            "importing", "feeds", "web")  # `crier import`, `crier feeds`, `crier web`
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 

@@ -9,9 +9,10 @@ use, so bad input is reported before the database is touched).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,12 +32,13 @@ from scheduler.importer.fetch import Fetch
 from scheduler.importer.records import DraftRow, FeedRow
 from scheduler.publishers import Registry
 from scheduler.publishers import accounts as network_accounts
+from scheduler.service import drafts as composing
 from scheduler.service.accounts import AccountCheck, check_accounts
 from scheduler.service.intake import Plan, plan_post
 from scheduler.service.when import QueueError, SlotBook, When, resolve
 from scheduler.settings import Settings
 from scheduler.states import Status
-from scheduler.store import Store
+from scheduler.store import Store, desk
 from scheduler.store import queue as q
 from scheduler.store.claim import queue_state
 from scheduler.store.slots import get_slots, set_slots, taken_instants
@@ -436,6 +438,113 @@ class Service:
         from scheduler.importer.fetch import Fetcher
 
         return Fetcher(timeout=min(self.settings.http_timeout, 30.0))
+
+
+    # -- the desk (`crier web`) -------------------------------------------------------------------
+    @property
+    def desk_dir(self) -> Path:
+        """Where the desk keeps the posts it writes and the photos uploaded to it."""
+        return self.settings.data_dir / "desk"
+
+    def read_draft(self, path: Path, *, check: bool = True) -> composing.Draft:
+        """A post file as the composer edits it (the body's Markdown as written). With
+        `check`, a file the CLI could not read raises the CLI's error first."""
+        if check:
+            load_post(path)
+        return composing.draft_from_text(path.read_text(encoding="utf-8"), str(path))
+
+    def preview_draft(self, draft: composing.Draft, base: Path | None = None, *,
+                      with_images: bool = True) -> composing.DraftPreview:
+        """What each chosen network would receive for the composer's draft, with its images,
+        through the same parser, formatter and renderer as queueing (`base`: the folder the
+        photo paths are relative to)."""
+        if base is None:
+            base = self.desk_dir / "posts"
+            # Photo paths are relative to it ("../photos/..."): it must exist to be walked.
+            base.mkdir(parents=True, exist_ok=True)
+        return composing.preview_draft(draft, base, self.brand, with_images=with_images)
+
+    def save_draft(self, draft: composing.Draft, path: Path) -> Path:
+        """Write the draft as a post file (Markdown with front matter) at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(composing.draft_to_text(draft), encoding="utf-8")
+        return path
+
+    def queue_draft(self, draft: composing.Draft, path: Path, when: When) -> Queued:
+        """Write the draft to `path` (the author's work is kept even when it cannot be queued)
+        and queue that file, as `crier queue add` would: the file is the record of what went."""
+        preview = self.preview_draft(draft, path.parent, with_images=False)
+        self.save_draft(draft, path)
+        if preview.problems:
+            first = next(iter(preview.problems.values()))[0]
+            raise QueueError(f"{first}; nothing was queued")
+        return self.queue([path], when)
+
+    def save_photo(self, data: bytes) -> Path:
+        """Store an uploaded photo once it is known to be an image; returns its path."""
+        return composing.save_photo(data, self.desk_dir / "photos")
+
+    def calendar(self, start: datetime, end: datetime) -> list[DeliveryRow]:
+        """Every delivery due in [start, end)."""
+        return desk.between(self.store, start, end)
+
+    def slot_places(self, start: datetime, end: datetime) -> list[tuple[str, timing.Resolved]]:
+        """The posting slots in [start, end) no delivery holds yet: places to fill."""
+        zone, places = self.brand.timezone, []
+        for platform, spec in get_slots(self.store).items():
+            taken = taken_instants(self.store, platform, start)
+            for slot in timing.next_slots(timing.parse_slots(spec), zone, start, taken):
+                if slot.instant >= end:
+                    break
+                places.append((platform, slot))
+        return sorted(places, key=lambda p: (p[1].instant, p[0]))
+
+    def move_to_day(self, delivery_id: int, day: date) -> Moved:
+        """Reschedule a delivery to another day at the same wall time of day, in its zone.
+        A day already past in that zone is refused."""
+        row = self.delivery(delivery_id).delivery
+        zone = row.zone or self.brand.timezone
+        wall = row.wall or row.due_at.astimezone(timing.load_zone(zone)).strftime(
+            "%Y-%m-%d %H:%M")
+        today = self.clock().astimezone(timing.load_zone(zone)).date()
+        if day < today:
+            raise QueueError(f"{day.isoformat()} is past ({zone}); choose today or a later day; "
+                             "nothing was changed")
+        return self.reschedule([delivery_id], When("at", f"{day.isoformat()} {wall[11:16]}",
+                                                   zone))
+
+    def unseen(self, limit: int = 50) -> Attention:
+        """The failed, missed and needs-attention deliveries the author has not seen yet."""
+        rows, total = desk.unseen(self.store, limit)
+        return Attention(rows, total)
+
+    def mark_seen(self, ids: Sequence[int]) -> int:
+        return desk.mark_seen(self.store, ids, self.clock())
+
+    def confirm_published(self, delivery_id: int, url: str) -> DeliveryRow:
+        """The author's word that a needs-attention delivery is live at `url`."""
+        url = url.strip()
+        if not re.fullmatch(r"https?://\S+", url):
+            raise QueueError("give the post's address, starting https://; nothing was changed")
+        return desk.confirm_published(self.store, delivery_id, url, self.clock()).row
+
+    def account_states(self) -> list[AccountCheck]:
+        """Each network's account as configured, without calling any network (`accounts()`
+        checks them); names the missing variables, never a value."""
+        states = []
+        for found in network_accounts(self.settings):
+            name, missing = found.network, found.missing
+            real = not missing and found.live
+            detail = ("configured; not checked yet" if real else
+                      f"goes to the outbox; set {', '.join(missing)}" if missing else
+                      "configured, but this Crier has no publisher for it yet: the outbox")
+            states.append(AccountCheck(name, "real" if real else "outbox", missing, None,
+                                       detail))
+        return states
+
+    def image(self, sha256: str) -> tuple[bytes, str] | None:
+        """A queued image's bytes and format, by its content hash."""
+        return desk.blob(self.store, sha256)
 
 
 def _approve_draft(draft: DraftRow, now: datetime, conn: Connection, ids: list[int]) -> None:

@@ -92,6 +92,11 @@ def _v5(conn: Connection) -> None:
     # Tables only this migration creates: `schema.py` defines them as they are at version 5.
     schema.metadata.create_all(conn, tables=list(schema.TABLES_V5))
 
+# Numbered 4: 2 and 3 are taken by the store's own changes, landing alongside.
+@migration(4, "desk_seen: the failures the author has seen on the desk")
+def _v4(conn: Connection) -> None:
+    schema.desk_seen.create(conn, checkfirst=True)
+
 
 def migrate(conn: Connection) -> list[int]:
     """Apply every pending migration in this transaction; returns the versions applied.

@@ -306,3 +306,15 @@ drafts = Table(
 )
 
 TABLES_V5 = (feeds, feed_items, drafts)
+
+# Version 4, the desk: which failed, missed or needs-attention deliveries the author has seen.
+# Keyed by the delivery and the `updated_at` she saw, so a delivery that fails again after a
+# retry (a new `updated_at`) is shown again until she has seen that failure too.
+desk_seen = Table(
+    "desk_seen",
+    metadata,
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), nullable=False),
+    Column("seen_version", UTCDateTime, nullable=False),  # the delivery's updated_at, as seen
+    Column("seen_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("delivery_id", "seen_version"),
+)
