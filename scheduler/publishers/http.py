@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests  # type: ignore[import-untyped]
 from requests.adapters import HTTPAdapter  # type: ignore[import-untyped]
@@ -241,14 +241,24 @@ def _never_connected(exc: BaseException) -> bool:
     return False
 
 
+def _address(exc: requests.RequestException) -> str:
+    """scheme://host:port of the request that failed (no path: it may carry a token)."""
+    url = getattr(exc.request, "url", None) if exc.request is not None else None
+    if not url:
+        return "the server"
+    parts = urlsplit(str(url))
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+
+
 def connection_failed(exc: requests.RequestException, what: str, *, creates_post: bool,
                       redact: Redactor) -> PublishError:
     """The publish error for a request that got no HTTP answer. `what` names the request
     ("<network>: sending part 2") and starts the message."""
     kind = type(exc).__name__
     if isinstance(exc, requests.exceptions.ConnectTimeout) or _never_connected(exc):
-        return Transient(redact(f"{what}: could not connect ({kind}); nothing was sent"),
-                         sent=False)
+        return Transient(redact(f"{what}: could not connect to {_address(exc)} ({kind}); "
+                                "nothing was sent"), sent=False)
     if isinstance(exc, requests.exceptions.SSLError):
         return Transient(redact(f"{what}: TLS failed ({exc}); nothing was sent"), sent=False)
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,

@@ -134,3 +134,13 @@ def test_link_card_reads_open_graph_and_never_raises() -> None:
         assert fetch("ftp://www.example.com/x") is None
 
 
+
+
+@pytest.mark.pds
+def test_accounts_check_shows_the_handle_and_hides_only_the_password(bsky: Net) -> None:
+    from scheduler.service.accounts import check_accounts
+
+    [check] = check_accounts(Settings.from_env(bsky.env), ["bluesky"])
+    assert check.ok is True and check.publisher == "real"
+    assert f"@{bsky.extra['handle']}" in check.detail  # a handle is not a secret
+    assert "@***" not in check.detail and "contract-app-password" not in check.detail

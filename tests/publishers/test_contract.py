@@ -51,6 +51,7 @@ from scheduler.publishers.base import (
     RateLimited,
     Transient,
 )
+from scheduler.settings import Settings
 from scheduler.store import Store
 from scheduler.store import queue as q
 from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost, insert_posts
@@ -314,7 +315,7 @@ def test_kill_9_daemons_publishing_to_the_servers_each_part_lands_once(
         stack.callback(store.close)
         posts = []
         for net in nets:
-            account = route(net.name, env).account
+            account = route(net.name, Settings.from_env(env)).account
             for d in range(3):
                 count = 1 + d
                 parts = tuple(NewPart(i, f"crash {net.name} {d}: part {i + 1} of {count}", {},
