@@ -480,9 +480,10 @@ class Service:
             raise QueueError(f"{first}; nothing was queued")
         return self.queue([path], when)
 
-    def save_photo(self, data: bytes) -> Path:
-        """Store an uploaded photo once it is known to be an image; returns its path."""
-        return composing.save_photo(data, self.desk_dir / "photos")
+    def save_photo(self, data: bytes, post_folder: Path | None = None) -> Path:
+        """Store an uploaded photo once it is known to be an image, in a `photos` folder beside
+        the post it is for (a post's images stay inside its folder); returns its path."""
+        return composing.save_photo(data, (post_folder or self.desk_dir / "posts") / "photos")
 
     def calendar(self, start: datetime, end: datetime) -> list[DeliveryRow]:
         """Every delivery due in [start, end)."""

@@ -229,13 +229,13 @@ async def photo(request: Request) -> Response:
     problem = None
     if isinstance(upload, UploadFile) and upload.filename:
         data = await upload.read()
+        folder = base_of(desk.service, path) or desk.service.desk_dir / "posts"
         try:
-            stored = desk.service.save_photo(data)
+            stored = desk.service.save_photo(data, folder)
         except PhotoError as exc:
             problem = str(exc)
         else:
-            rel = os.path.relpath(stored, base_of(desk.service, path)
-                                  or desk.service.desk_dir / "posts")
+            rel = os.path.relpath(stored, folder)
             draft = _with(draft, images=(*draft.images, DraftImage(rel, None)))
     else:
         problem = "choose a photo file first"

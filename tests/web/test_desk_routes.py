@@ -145,7 +145,7 @@ def test_uploads_are_capped_and_checked_as_images(desk: Desk) -> None:
     ok = desk.client.post("/compose/photo", data=form,
                           files={"photo": ("p.png", png(), "image/png")})
     assert ok.status_code == 200 and 'name="photo_path"' in ok.text and "Alt text" in ok.text
-    stored = list((desk.service.desk_dir / "photos").iterdir())
+    stored = list((desk.service.desk_dir / "posts" / "photos").iterdir())
     assert len(stored) == 1
     fake = desk.client.post("/compose/photo", data=form,
                             files={"photo": ("p.png", b"GIF89a not really", "image/png")})
@@ -153,7 +153,7 @@ def test_uploads_are_capped_and_checked_as_images(desk: Desk) -> None:
     big = desk.client.post("/compose/photo", data=form, files={
         "photo": ("big.png", b"\0" * (security.MAX_BODY + 1), "image/png")})
     assert big.status_code == 413
-    assert list((desk.service.desk_dir / "photos").iterdir()) == stored
+    assert list((desk.service.desk_dir / "posts" / "photos").iterdir()) == stored
 
 
 def test_no_secret_reaches_any_page(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
