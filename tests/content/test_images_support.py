@@ -1,7 +1,7 @@
 """Synthetic pictures for the image tests, and the generator of examples/brain-scans.jpg.
 
 Every photo the tests use is drawn here, so no test depends on a file from elsewhere. Run
-`python tests/test_images_support.py` to redraw the sample photo of the demo post.
+`python tests/content/test_images_support.py` to redraw the sample photo of the demo post.
 """
 
 from __future__ import annotations

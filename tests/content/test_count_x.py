@@ -21,7 +21,7 @@ from content.counting.twitter_text import (
 )
 from content.counting.twitter_text_tlds import COUNTRY_TLDS, GENERIC_TLDS
 
-VALIDATE_YML = Path(__file__).parent / "conformance" / "twitter-text" / "validate.yml"
+VALIDATE_YML = Path(__file__).parent.parent / "conformance" / "twitter-text" / "validate.yml"
 
 # Section of validate.yml -> the configuration it exercises, and a short tag for test ids
 # (the v2 and v3 sections share most descriptions).
