@@ -95,7 +95,8 @@ def _lab_scene(width: int, height: int, seed: int) -> Image.Image:
     draw.ellipse((-40, 820, 640, 1700), fill=(214, 226, 236))
     draw.rectangle((250, 760, 350, 860), fill=(150, 110, 90))
     draw.ellipse((185, 520, 415, 800), fill=(40, 30, 28))
-    noise = Image.effect_noise((width, height), 10).convert("RGB")
+    # Seeded grain (effect_noise would differ at every run), blended in at 4%.
+    noise = Image.frombytes("L", (width, height), rng.randbytes(width * height)).convert("RGB")
     return Image.blend(back, noise, 0.04)
 
 
@@ -159,7 +160,11 @@ def busy(width: int = 1600, height: int = 1200, seed: int = 3) -> Image.Image:
 @functools.lru_cache(maxsize=4)
 def _busy(width: int, height: int, seed: int) -> Image.Image:
     rng = random.Random(seed)
-    image = Image.merge("RGB", [Image.effect_noise((width, height), 120) for _ in range(3)])
+    # Seeded noise (Pillow's effect_noise draws from C's rand(), different at every run: a
+    # test on it was flaky): every luminance, the same picture each time.
+    image = Image.merge("RGB", [Image.frombytes("L", (width, height),
+                                                rng.randbytes(width * height))
+                                for _ in range(3)])
     draw = ImageDraw.Draw(image)
     for x in range(0, width, 24):
         shade = rng.choice([(255, 255, 255), (0, 0, 0), (255, 255, 0), (0, 255, 255),
