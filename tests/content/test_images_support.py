@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import random
+import statistics
 import struct
 import zlib
 from pathlib import Path
@@ -157,13 +158,19 @@ def busy(width: int = 1600, height: int = 1200, seed: int = 3) -> Image.Image:
     return _busy(width, height, seed).copy()
 
 
+# Uniform bytes shaped like Gaussian noise of sigma 120 around mid-grey, clipped (what
+# effect_noise(size, 120) draws): mostly near black or white, the hardest to compress.
+_WIDE = [max(0, min(255, round(128 + 120 * statistics.NormalDist().inv_cdf((u + 0.5) / 256))))
+         for u in range(256)]
+
+
 @functools.lru_cache(maxsize=4)
 def _busy(width: int, height: int, seed: int) -> Image.Image:
     rng = random.Random(seed)
     # Seeded noise (Pillow's effect_noise draws from C's rand(), different at every run: a
     # test on it was flaky): every luminance, the same picture each time.
     image = Image.merge("RGB", [Image.frombytes("L", (width, height),
-                                                rng.randbytes(width * height))
+                                                rng.randbytes(width * height)).point(_WIDE)
                                 for _ in range(3)])
     draw = ImageDraw.Draw(image)
     for x in range(0, width, 24):
