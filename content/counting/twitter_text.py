@@ -308,8 +308,10 @@ _URL_HINT = re.compile(f"\\.{_TLD}")
 # TLD is the whole last label if that is one (the trie tries longer names first, and a shorter
 # one would be followed by a letter); a punycode TLD takes the whole label too. The port, path
 # and query are then _URL's own. A URL without protocol is taken only with a host of ASCII
-# labels, which is then its own one ASCII domain (see _chunk_url_spans). Anything else, or a
-# last label that is no TLD, goes to _URL.
+# labels, which is then its own one ASCII domain (see _chunk_url_spans). A protocol may come
+# after characters that are not ASCII (an emoji glued before it) and may each be the character
+# before: no URL starts among them, as one would need a '.' before the protocol's ':' (which no
+# URL holds). Anything else, or a last label that is no TLD, goes to _URL.
 _TLD_FOLLOWERS = "".join(
     re.escape(chr(c))
     for c in range(0x80)
@@ -320,7 +322,8 @@ _LABEL = f"{_DOMAIN_CHAR}+(?:-+{_DOMAIN_CHAR}+)*"
 # Groups: 1 protocol, 2 the labels before the TLD after a protocol, 3 those of a URL without,
 # 4 the TLD, 5 the path.
 _FAST_URL = re.compile(
-    f"[ \\n]?(?:({_HTTP})((?:{_LABEL}\\.)+)|((?:{_ASCII_LABEL}\\.)+))"
+    f"[ \\n]?(?:[^\\x00-\\x7f{BEFORE_EXCLUDED}]*+({_HTTP})((?:{_LABEL}\\.)+)"
+    f"|((?:{_ASCII_LABEL}\\.)+))"
     f"([A-Za-z]+|[xX][nN]--[0-9a-zA-Z-]+)(?=[{_TLD_FOLLOWERS}]|$)"
     f"(?::[0-9]+)?(/{_PATH}*)?(?:{_QUERY})?"
 )
@@ -652,6 +655,8 @@ def _word_extra(word: str) -> int:
     if word.isascii():
         # No emoji, each code point weighs 1, and a walk resumes where a URL's text ends.
         return sum([_URL_WEIGHT - (e - s) for s, _, e in _find_chunk_url_spans(word, True)])
+    if "." not in word:  # emoji only: no need to merge
+        return sum([_EMOJI_WEIGHT - b for _, _, b in _emoji_spans(word)])
     return sum([w - b for _, _, w, b in _find_word_units(word)])
 
 
