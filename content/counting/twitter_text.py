@@ -354,23 +354,23 @@ def _fast_first_url(t: str, with_bare: bool) -> tuple[int, list[tuple[int, int, 
     fast = _FAST_URL.match(t)
     if fast is None:
         return None
-    tld = fast.group(4)
-    host_start = fast.start(2) if fast.group(1) else fast.start(3)
-    host = t[host_start : fast.end(4)]
+    protocol, labels, bare_labels, tld, path = fast.groups()
+    end = fast.end()
+    host = (labels or bare_labels) + tld
     if (
-        (tld[:4].lower() != "xn--" and tld.lower() not in _ASCII_TLDS)
-        or fast.end() - fast.start() > _MAX_URL_LENGTH // 2 - 8  # else the check below
+        (tld.lower() not in _ASCII_TLDS and tld[:4].lower() != "xn--")
+        or end > _MAX_URL_LENGTH // 2 - 8  # else the check below
         or not _host_is_valid(host)
     ):
         return None
-    end = fast.end()
-    if fast.group(1) is None:
+    host_start = fast.start(2) if protocol else fast.start(3)
+    if protocol is None:
         if not with_bare:
             return end, []
         # The host, of ASCII labels, is its own one ASCII domain. It takes the port, path and
         # query with it only if there is a path, and its text is then the URL itself: the walk
         # resumes at its end.
-        url_end = end if fast.group(5) is not None else fast.end(4)
+        url_end = end if path is not None else fast.end(4)
         return end, [(host_start, url_end, url_end)]
     start = fast.start(1)
     if host.lower() == "t.co" and t[fast.end(4) : fast.end(4) + 1] == "/":  # as below
@@ -462,7 +462,7 @@ def _find_chunk_url_spans(t: str, with_bare: bool) -> tuple[tuple[int, int, int]
     first = _fast_first_url(t, with_bare)
     if first is not None:
         pos, spans = first
-        if "." not in t[pos:]:  # (every URL holds a '.')
+        if t.find(".", pos) < 0:  # (every URL holds a '.')
             return tuple(spans)
     if _URL_HINT.search(t, pos) is None:
         return tuple(spans)
@@ -586,17 +586,34 @@ class _Words:
         self.first = re.compile(word)  # the word at the start of the text
         self.after_separator = re.compile(f"[ \\n]{word}")
 
-    def __call__(self, t: str) -> Iterable[re.Match[str]]:
+    def _start(self, t: str) -> int | None:
+        """Where the first word with a trigger starts (its separator), -1 at the text's start."""
         found = self.trigger.search(t)
         if found is None:
-            return ()
+            return None
         at = found.start()
-        separator = max(t.rfind(" ", 0, at), t.rfind("\n", 0, at))
+        return max(t.rfind(" ", 0, at), t.rfind("\n", 0, at))
+
+    def __call__(self, t: str) -> Iterable[re.Match[str]]:
+        separator = self._start(t)
+        if separator is None:
+            return ()
         if separator >= 0:
             return self.after_separator.finditer(t, separator)
         first = self.first.match(t)
-        assert first is not None  # it holds `found`
+        assert first is not None  # it holds the trigger
         return itertools.chain((first,), self.after_separator.finditer(t, first.end()))
+
+    def strings(self, t: str) -> list[str]:
+        """The same words as strings (findall makes no match objects)."""
+        separator = self._start(t)
+        if separator is None:
+            return []
+        if separator >= 0:
+            return self.after_separator.findall(t, separator)
+        first = self.first.match(t)
+        assert first is not None
+        return [first.group(), *self.after_separator.findall(t, first.end())]
 
 
 # Words that may hold a URL (a '.' before a letter), or also an emoji longer than one code
@@ -668,7 +685,8 @@ def _words(t: str) -> Iterable[re.Match[str]]:
 
 def _extra_weight(t: str) -> int:
     """What the URLs and emoji of `t` weigh beyond their code points (v3)."""
-    return sum([_word_extra(m.group()) for m in _words(t)])
+    words = _url_words if t.isascii() else _special_words
+    return sum(map(_word_extra, words.strings(t)))
 
 
 # --- counting ----------------------------------------------------------------------------------
@@ -738,8 +756,7 @@ def _last_valid_index(t: str, units: list[Unit]) -> int:
 def _parse(text: str, emoji: bool) -> XCount:
     t = text if text.isascii() else unicodedata.normalize("NFC", text)
     if emoji:
-        words = [(m.start(), m.group()) for m in _words(t)]
-        weight = _base_weight(t) + sum([_word_extra(word) for _, word in words])
+        weight = _base_weight(t) + _extra_weight(t)
     else:
         v2_units = _units(t, emoji)
         weight = _base_weight(t) + sum(w - b for _, _, w, b in v2_units)
@@ -750,12 +767,7 @@ def _parse(text: str, emoji: bool) -> XCount:
         last = t16 - 1 if t else 0
     else:
         # Only a text over the limit (or invalid) needs its units one by one.
-        units = (
-            [(at + s, at + e, w, b) for at, word in words for s, e, w, b in _word_units(word)]
-            if emoji
-            else v2_units
-        )
-        last = _last_valid_index(t, units)
+        last = _last_valid_index(t, _units(t, emoji) if emoji else v2_units)
     return XCount(
         weighted_length=weight,
         valid=not has_invalid and 0 < weight <= X_LIMIT,
