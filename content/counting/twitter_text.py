@@ -755,19 +755,22 @@ def _last_valid_index(t: str, units: list[Unit]) -> int:
 
 def _parse(text: str, emoji: bool) -> XCount:
     t = text if text.isascii() else unicodedata.normalize("NFC", text)
-    if emoji:
+    units: list[Unit] | None = None
+    # Only a text over the limit (or invalid) needs its units one by one; one of at most 280 code
+    # points seldom is, and its weight comes quicker without them. A longer one may well be (its
+    # URLs would have to weigh less than they hold): find them at once.
+    if emoji and len(t) <= X_LIMIT:
         weight = _base_weight(t) + _extra_weight(t)
     else:
-        v2_units = _units(t, emoji)
-        weight = _base_weight(t) + sum(w - b for _, _, w, b in v2_units)
+        units = _units(t, emoji)
+        weight = _base_weight(t) + sum(w - b for _, _, w, b in units)
     text16 = _utf16_length(text)
     t16 = text16 if t is text else _utf16_length(t)
     has_invalid = not t.isascii() and _INVALID.search(t) is not None
     if weight <= X_LIMIT and not has_invalid:
         last = t16 - 1 if t else 0
     else:
-        # Only a text over the limit (or invalid) needs its units one by one.
-        last = _last_valid_index(t, _units(t, emoji) if emoji else v2_units)
+        last = _last_valid_index(t, _units(t, emoji) if units is None else units)
     return XCount(
         weighted_length=weight,
         valid=not has_invalid and 0 < weight <= X_LIMIT,
