@@ -38,6 +38,7 @@ path has only its first copy shortened when its text is measured.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -128,9 +129,8 @@ _EMOJI = re.compile(EMOJI_PATTERN)
 # A match lies within a run of the code points the pattern names, so each run can be scanned
 # on its own (no match runs on into it from before, or out of it). Only runs holding a hint
 # need scanning.
-_EMOJI_HINT = re.compile(
-    "[\u200d\ufe0f\u20e3\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
-)
+_EMOJI_HINTS = "\u200d\ufe0f\u20e3\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
+_EMOJI_HINT = re.compile(f"[{_EMOJI_HINTS}]")
 _EMOJI_RUN = re.compile(f"[{EMOJI_CHARS}]+")
 _EMOJI_CHAR = re.compile(f"[{EMOJI_CHARS}]")
 
@@ -293,12 +293,94 @@ _URL = re.compile(
 )
 _ASCII_DOMAIN = re.compile(f"(?:[{ASCII_DOMAIN_CHARS}]+\\.)+{_TLD}")
 _TCO = re.compile(f"{_HTTP}[tT]\\.[cC][oO]/([0-9a-zA-Z]+)(?:{_QUERY})?")
-# Every URL contains a '.' followed by a TLD. Chunks are found by something cheaper, a '.'
-# before a letter (every TLD starts with one); a chunk without a whole '.' + TLD is then let
+# Every URL contains a '.' followed by a TLD. Words are picked by something cheaper, a '.'
+# before a letter (every TLD starts with one); a word without a whole '.' + TLD is then let
 # go without running the URL pattern, which spares it its worst case, dotted runs with no TLD
 # ("a.a.a.a...", version numbers), which it would backtrack through quadratically.
-_URL_DOT = re.compile("\\.[A-Za-z\u0080-\U0010ffff]")
+_URL_TRIGGER = "\\.[A-Za-z\u0080-\U0010ffff]"
 _URL_HINT = re.compile(f"\\.{_TLD}")
+# The common shape, a word that starts with a URL (after its separator, or at the text's start)
+# whose TLD is plain ASCII letters: what _URL finds first there is known without running it.
+# The character before is allowed; the protocol, tried first, is taken when there is one; the
+# host is labels of domain characters (inner hyphens allowed, no '_') joined by '.', and the
+# character after it is one that no label holds and that may follow a TLD (_TLD_FOLLOWERS), so
+# the subdomains take every label but the last, the domain name is the label before it, and the
+# TLD is the whole last label if that is one (the trie tries longer names first, and a shorter
+# one would be followed by a letter); a punycode TLD takes the whole label too. The port, path
+# and query are then _URL's own. A URL without protocol is taken only with a host of ASCII
+# labels, which is then its own one ASCII domain (see _chunk_url_spans). A protocol may come
+# after characters that are not ASCII (an emoji glued before it) and may each be the character
+# before: no URL starts among them, as one would need a '.' before the protocol's ':' (which no
+# URL holds). Anything else, or a last label that is no TLD, goes to _URL.
+_TLD_FOLLOWERS = "".join(
+    re.escape(chr(c))
+    for c in range(0x80)
+    if re.fullmatch(f"[{DOMAIN_EXCLUDED}]", chr(c)) and chr(c) not in "-._@+"
+)
+_ASCII_LABEL = "[0-9A-Za-z]+(?:-+[0-9A-Za-z]+)*"
+_LABEL = f"{_DOMAIN_CHAR}+(?:-+{_DOMAIN_CHAR}+)*"
+# Groups: 1 protocol, 2 the labels before the TLD after a protocol, 3 those of a URL without,
+# 4 the TLD, 5 the path.
+_FAST_URL = re.compile(
+    f"[ \\n]?(?:[^\\x00-\\x7f{BEFORE_EXCLUDED}]*+({_HTTP})((?:{_LABEL}\\.)+)"
+    f"|((?:{_ASCII_LABEL}\\.)+))"
+    f"([A-Za-z]+|[xX][nN]--[0-9a-zA-Z-]+)(?=[{_TLD_FOLLOWERS}]|$)"
+    f"(?::[0-9]+)?(/{_PATH}*)?(?:{_QUERY})?"
+)
+
+
+def _ascii_tlds() -> frozenset[str]:
+    """The TLDs an ASCII label can be, in lower case.
+
+    The reference's case-insensitive match takes both cases of an ASCII letter and nothing else
+    ASCII for it (CASE_VARIANTS), and no ASCII character for a letter that is not ASCII: so an
+    ASCII label is a TLD of the trie exactly when its lower case is one of the ASCII names.
+    """
+    for name in GENERIC_TLDS + COUNTRY_TLDS:
+        for ch in name:
+            variants = re.findall(r"\\u([0-9a-f]{4})", CASE_VARIANTS.get(ch, ""))
+            ascii_variants = {int(v, 16) for v in variants if int(v, 16) < 0x80}
+            expected = {ord(ch), ord(ch.upper())} if ch.isascii() else set()
+            if ascii_variants != expected or (ch.isascii() and not ch.islower()):
+                raise RuntimeError(f"twitter_text_url_chars: unexpected case variants of {ch!r}")
+    return frozenset(name for name in GENERIC_TLDS + COUNTRY_TLDS if name.isascii())
+
+
+_ASCII_TLDS = _ascii_tlds()
+
+
+def _fast_first_url(t: str, with_bare: bool) -> tuple[int, list[tuple[int, int, int]]] | None:
+    """(where _URL's search goes on, the spans of its first match) when _FAST_URL tells them."""
+    fast = _FAST_URL.match(t)
+    if fast is None:
+        return None
+    protocol, labels, bare_labels, tld, path = fast.groups()
+    end = fast.end()
+    host = (labels or bare_labels) + tld
+    if (
+        (tld.lower() not in _ASCII_TLDS and tld[:4].lower() != "xn--")
+        or end > _MAX_URL_LENGTH // 2 - 8  # else the check below
+        or not _host_is_valid(host)
+    ):
+        return None
+    host_start = fast.start(2) if protocol else fast.start(3)
+    if protocol is None:
+        if not with_bare:
+            return end, []
+        # The host, of ASCII labels, is its own one ASCII domain. It takes the port, path and
+        # query with it only if there is a path, and its text is then the URL itself: the walk
+        # resumes at its end.
+        url_end = end if path is not None else fast.end(4)
+        return end, [(host_start, url_end, url_end)]
+    start = fast.start(1)
+    if host.lower() == "t.co" and t[fast.end(4) : fast.end(4) + 1] == "/":  # as below
+        tco = _TCO.match(t, start, end)
+        if tco is not None:
+            slug_ok = len(tco.group(1)) <= _MAX_TCO_SLUG
+            return end, [(start, tco.end(), tco.end())] if slug_ok else []
+    return end, [(start, end, end)]
+
+
 _MAX_LABEL = 63
 # punycode.toASCII (which twitter-text's idna check calls on each label) also splits at these.
 _LABEL_SEPARATORS = re.compile("[\u3002\uff0e\uff61]")
@@ -361,35 +443,30 @@ def _url_spans(t: str, *, with_bare: bool = True) -> list[tuple[int, int, int]]:
     plus the path, shorter than the indices; the characters in between are counted again.
     (A walk landing inside a surrogate pair is given negated, see `_resume`.)
 
-    No URL holds a space, except as the character before it, and every URL holds a '.' and a
-    TLD. So the text is taken a chunk at a time: from the last ' ' or newline before such a '.'
-    (or the end of the previous chunk, itself at one, or the start) up to the next. A chunk
-    starting at a space matches as it would in place (the space serves as the character
-    before, `^` never matters there), and chunks recur (the same links, post after post), so
-    each chunk's URLs are worked out once. (-1 % (len + 1) is len: "not found" is the end.)
+    The text is taken a word at a time (see _Words), each word's URLs worked out once.
     """
     if "." not in t or (not with_bare and ":" not in t):
         return []
     spans: list[tuple[int, int, int]] = []
-    covered = 0
-    while (hint := _URL_DOT.search(t, covered)) is not None:
-        at = hint.start()
-        start = max(t.rfind(" ", covered, at), t.rfind("\n", covered, at), covered)
-        after = hint.end()
-        end = min(t.find(" ", after) % (len(t) + 1), t.find("\n", after) % (len(t) + 1))
-        for s, e, r in _chunk_url_spans(t[start:end], with_bare):
+    for word in _url_words(t):
+        start = word.start()
+        for s, e, r in _chunk_url_spans(word.group(), with_bare):
             spans.append((start + s, start + e, start + r if r >= 0 else r - start))
-        covered = end
     return spans
 
 
-@functools.lru_cache(maxsize=8192)
-def _chunk_url_spans(t: str, with_bare: bool) -> tuple[tuple[int, int, int], ...]:
-    """`_url_spans` of one chunk (see there), relative to the chunk."""
+def _find_chunk_url_spans(t: str, with_bare: bool) -> tuple[tuple[int, int, int], ...]:
+    """`_url_spans` of one word (see there), relative to the word."""
     spans: list[tuple[int, int, int]] = []
-    if _URL_HINT.search(t) is None:
-        return ()
-    for m in _URL.finditer(t):
+    pos = 0
+    first = _fast_first_url(t, with_bare)
+    if first is not None:
+        pos, spans = first
+        if t.find(".", pos) < 0:  # (every URL holds a '.')
+            return tuple(spans)
+    if _URL_HINT.search(t, pos) is None:
+        return tuple(spans)
+    for m in _URL.finditer(t, pos):
         before, url, protocol, host, path = m.group(1, 2, 3, 4, 5)
         start, end = m.start(2), m.end()
         # A split start (see _URL): the reference's host begins with the low surrogate only,
@@ -434,6 +511,10 @@ def _chunk_url_spans(t: str, with_bare: bool) -> tuple[tuple[int, int, int], ...
                 end = start + tco.end()
             spans.append((start, end, end))
     return tuple(spans)
+
+
+# Words recur (the same links, post after post). (_word_units has its own cache.)
+_chunk_url_spans = functools.lru_cache(maxsize=8192)(_find_chunk_url_spans)
 
 
 @functools.lru_cache(maxsize=4096)  # hosts repeat
@@ -481,12 +562,72 @@ def extract_urls(text: str, *, with_bare: bool = True) -> list[tuple[int, int]]:
     return [(s, e) for s, e, _ in _url_spans(text, with_bare=with_bare)]
 
 
-# --- counting ----------------------------------------------------------------------------------
+# --- words ------------------------------------------------------------------------------------
 
 
-def _units(t: str, emoji: bool) -> list[tuple[int, int, int, int]]:
-    """(start, end, weight, weight code point by code point) of the URLs and emoji that count as
-    one unit, in text order.
+# No URL and no emoji holds a ' ' or a newline (a URL may follow one, as its character before),
+# so a text is taken a word at a time: a run of other characters, with the separator before it
+# (what the URL pattern sees before the word; `^` never matters there) or from the start. Only a
+# word holding a trigger can weigh other than its code points, and words recur (the same links
+# and emoji, post after post), so each such word is worked out once.
+class _Words:
+    """Finds the words of a text that hold a trigger, in one C-level pass from the first one.
+
+    The word pattern starts with the separator, so `re` skips to each one in C before trying
+    it; its possessive runs of ordinary characters are never re-split, and its lazy repeat steps
+    over a '.' or hint that is no trigger, so a word is read once. Text before the first trigger
+    (found with a quicker search) is not even tried: in a long post that is most of it.
+    """
+
+    def __init__(self, trigger: str, specials: str) -> None:
+        plain = f"[^ \\n{specials}]*+"
+        word = f"{plain}(?:[{specials}]{plain})*?(?:{trigger})[^ \\n]*+"
+        self.trigger = re.compile(trigger)
+        self.first = re.compile(word)  # the word at the start of the text
+        self.after_separator = re.compile(f"[ \\n]{word}")
+
+    def _start(self, t: str) -> int | None:
+        """Where the first word with a trigger starts (its separator), -1 at the text's start."""
+        found = self.trigger.search(t)
+        if found is None:
+            return None
+        at = found.start()
+        return max(t.rfind(" ", 0, at), t.rfind("\n", 0, at))
+
+    def __call__(self, t: str) -> Iterable[re.Match[str]]:
+        separator = self._start(t)
+        if separator is None:
+            return ()
+        if separator >= 0:
+            return self.after_separator.finditer(t, separator)
+        first = self.first.match(t)
+        assert first is not None  # it holds the trigger
+        return itertools.chain((first,), self.after_separator.finditer(t, first.end()))
+
+    def strings(self, t: str) -> list[str]:
+        """The same words as strings (findall makes no match objects)."""
+        separator = self._start(t)
+        if separator is None:
+            return []
+        if separator >= 0:
+            return self.after_separator.findall(t, separator)
+        first = self.first.match(t)
+        assert first is not None
+        return [first.group(), *self.after_separator.findall(t, first.end())]
+
+
+# Words that may hold a URL (a '.' before a letter), or also an emoji longer than one code
+# point (a hint, see _EMOJI_HINT; each hint is a trigger).
+_url_words = _Words(_URL_TRIGGER, ".")
+_special_words = _Words(f"{_URL_TRIGGER}|[{_EMOJI_HINTS}]", "." + _EMOJI_HINTS)
+
+Unit = tuple[int, int, int, int]  # start, end, weight, weight code point by code point
+
+
+def _merged(
+    t: str, url_spans: Iterable[tuple[int, int, int]], emojis: list[tuple[int, int, int]]
+) -> list[Unit]:
+    """The URLs and emoji of `t` that count as one unit each, in text order.
 
     The reference walks the text and, at each position it lands on, takes a URL starting there,
     else an emoji starting there; entities starting inside one already taken are skipped.
@@ -497,9 +638,8 @@ def _units(t: str, emoji: bool) -> list[tuple[int, int, int, int]]:
         (s, e, _URL_WEIGHT, _base_weight(t[s:e]))
         if e >= 0
         else (s, -e, _URL_WEIGHT + 2, _base_weight(t[s:-e]))
-        for s, _, e in _url_spans(t)
+        for s, _, e in url_spans
     ]
-    emojis = _emoji_spans(t) if emoji else []
     if not emojis:
         return urls
     if not urls:
@@ -508,7 +648,7 @@ def _units(t: str, emoji: bool) -> list[tuple[int, int, int, int]]:
         [(s, 0, e, w, b) for s, e, w, b in urls]
         + [(s, 1, e, _EMOJI_WEIGHT, b) for s, e, b in emojis]
     )
-    units: list[tuple[int, int, int, int]] = []
+    units: list[Unit] = []
     pos = 0
     for s, _, e, w, b in tagged:  # a URL sorts before an emoji starting at the same place
         if s >= pos:
@@ -517,14 +657,53 @@ def _units(t: str, emoji: bool) -> list[tuple[int, int, int, int]]:
     return units
 
 
-def _weight(t: str, units: list[tuple[int, int, int, int]]) -> int:
-    total = _base_weight(t)
-    for _, _, w, b in units:
-        total += w - b
-    return total
+def _find_word_units(word: str) -> tuple[Unit, ...]:
+    """The units (see _merged) of one word, relative to it."""
+    urls = _find_chunk_url_spans(word, True) if "." in word else ()
+    return tuple(_merged(word, urls, _emoji_spans(word)))
 
 
-def _last_valid_index(t: str, units: list[tuple[int, int, int, int]]) -> int:
+_word_units = functools.lru_cache(maxsize=8192)(_find_word_units)
+
+
+@functools.lru_cache(maxsize=8192)
+def _word_extra(word: str) -> int:
+    """What the URLs and emoji of one word weigh beyond their code points."""
+    if word.isascii():
+        # No emoji, each code point weighs 1, and a walk resumes where a URL's text ends.
+        return sum([_URL_WEIGHT - (e - s) for s, _, e in _find_chunk_url_spans(word, True)])
+    if "." not in word:  # emoji only: no need to merge
+        return sum([_EMOJI_WEIGHT - b for _, _, b in _emoji_spans(word)])
+    return sum([w - b for _, _, w, b in _find_word_units(word)])
+
+
+def _words(t: str) -> Iterable[re.Match[str]]:
+    """The words of `t` that may weigh other than their code points (v3)."""
+    # ASCII holds no emoji hint: the simpler pattern does.
+    return _url_words(t) if t.isascii() else _special_words(t)
+
+
+def _extra_weight(t: str) -> int:
+    """What the URLs and emoji of `t` weigh beyond their code points (v3)."""
+    words = _url_words if t.isascii() else _special_words
+    return sum(map(_word_extra, words.strings(t)))
+
+
+# --- counting ----------------------------------------------------------------------------------
+
+
+def _units(t: str, emoji: bool) -> list[Unit]:
+    """The URLs (and, with `emoji`, the emoji) of `t` that count as one unit, in text order."""
+    if not emoji:
+        return _merged(t, _url_spans(t), [])
+    units: list[Unit] = []
+    for m in _words(t):
+        start = m.start()
+        units += [(start + s, start + e, w, b) for s, e, w, b in _word_units(m.group())]
+    return units
+
+
+def _last_valid_index(t: str, units: list[Unit]) -> int:
     """UTF-16 index, in `t`, of the last unit that is still valid and within the limit.
 
     A unit is a code point, a URL or an emoji. The reference marks the end of a unit as valid
@@ -548,7 +727,11 @@ def _last_valid_index(t: str, units: list[tuple[int, int, int, int]]) -> int:
                 # The longest prefix of the segment still within the limit: weights only grow
                 # with length, so a bisection over prefix weights finds it.
                 budget = X_LIMIT - running
-                lo, hi = pos, seg_end  # weight(t[pos:lo]) <= budget < weight(t[pos:hi])
+                # weight(t[pos:lo]) <= budget < weight(t[pos:hi]). A code point weighs 1 or 2,
+                # so the answer lies within budget // 2 and budget code points of pos: searching
+                # only there keeps the slices short in a long text.
+                lo = pos + min(budget // 2, seg_end - pos)
+                hi = min(seg_end, pos + budget + 1)
                 while hi - lo > 1:
                     mid = (lo + hi) // 2
                     if _base_weight(t[pos:mid]) <= budget:
@@ -572,15 +755,22 @@ def _last_valid_index(t: str, units: list[tuple[int, int, int, int]]) -> int:
 
 def _parse(text: str, emoji: bool) -> XCount:
     t = text if text.isascii() else unicodedata.normalize("NFC", text)
-    units = _units(t, emoji)
-    weight = _weight(t, units)
+    units: list[Unit] | None = None
+    # Only a text over the limit (or invalid) needs its units one by one; one of at most 280 code
+    # points seldom is, and its weight comes quicker without them. A longer one may well be (its
+    # URLs would have to weigh less than they hold): find them at once.
+    if emoji and len(t) <= X_LIMIT:
+        weight = _base_weight(t) + _extra_weight(t)
+    else:
+        units = _units(t, emoji)
+        weight = _base_weight(t) + sum(w - b for _, _, w, b in units)
     text16 = _utf16_length(text)
     t16 = text16 if t is text else _utf16_length(t)
     has_invalid = not t.isascii() and _INVALID.search(t) is not None
     if weight <= X_LIMIT and not has_invalid:
         last = t16 - 1 if t else 0
     else:
-        last = _last_valid_index(t, units)
+        last = _last_valid_index(t, _units(t, emoji) if units is None else units)
     return XCount(
         weighted_length=weight,
         valid=not has_invalid and 0 < weight <= X_LIMIT,
@@ -594,7 +784,9 @@ def _parse(text: str, emoji: bool) -> XCount:
 
 
 def clear_caches() -> None:
-    """Forget the URL chunks, emoji runs and hosts seen so far (benchmarks start cold)."""
+    """Forget the words, emoji runs and hosts seen so far (benchmarks start cold)."""
+    _word_extra.cache_clear()
+    _word_units.cache_clear()
     _chunk_url_spans.cache_clear()
     _run_emoji.cache_clear()
     _host_is_valid.cache_clear()
@@ -620,4 +812,4 @@ def weighted_length(text: str) -> int:
         t = text
     else:
         t = unicodedata.normalize("NFC", text)
-    return _weight(t, _units(t, emoji=True))
+    return _base_weight(t) + _extra_weight(t)
