@@ -121,7 +121,7 @@ def _utf16_length(s: str) -> int:
 # a ZWJ join newer than its list, is matched piece by piece and so weighs 2 per piece.
 _EMOJI = re.compile(EMOJI_PATTERN)
 # A match changes the weight only when it is longer than one code point (every single code
-# point it matches weighs 2 either way; tests/test_count_x.py checks that), and every longer
+# point it matches weighs 2 either way; tests/content/test_count_x.py checks that), and every longer
 # match holds one of these: a joiner, a variation selector, a keycap, a skin tone, a regional
 # indicator or a tag character. Text without any needs no emoji scan at all.
 
@@ -260,7 +260,7 @@ _PUNYCODE = "(?:[xX][nN]--[0-9a-zA-Z-]+)"
 # twitter-text tries the generic TLDs, then the country codes. One trie over both finds the
 # same TLD faster (one walk instead of two when the first list fails): no name of one list is
 # a prefix of a name of the other unless an ASCII letter follows, which the boundary test
-# refuses, so at any position at most one list can match (tests/test_count_x.py checks it).
+# refuses, so at any position at most one list can match (tests/content/test_count_x.py checks it).
 _TLD = f"(?:{_tld_alternation(GENERIC_TLDS + COUNTRY_TLDS)}|{_PUNYCODE})"
 _DOMAIN = f"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}{_TLD})"
 
@@ -430,7 +430,7 @@ def _host_is_valid(host: str) -> bool:
 # non-ASCII code point costs one delta of at most 7 base-36 digits (a delta stays under
 # 0x10FFFF * 9, and even at the largest threshold 7 digits hold 36 * 10**6), plus "xn--" and
 # "-" per part: 5 + 7 * 8 = 61. Python's punycode codec is slow; most IDN labels are short.
-# tests/test_count_x.py checks the bound on the worst labels.
+# tests/content/test_count_x.py checks the bound on the worst labels.
 _SHORT_LABEL = 8
 
 
