@@ -8,6 +8,7 @@ reading (photos relative to the post file, brand assets from assets/ or a path) 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from pathlib import Path
 
 from content.brand import Brand
@@ -62,21 +63,18 @@ def photo_path(post_path: Path, photo: str) -> Path:
     return path
 
 
-def photo_notes(delivery: Delivery, post_path: Path) -> list[str]:
-    """What the author should know about her photos before they go out (an animation that
-    only its first frame of will be sent)."""
+def photo_notes(deliveries: Iterable[Delivery], post_path: Path) -> list[str]:
+    """What the author should know about the photos the deliveries send, each said once
+    however many networks carry it (an animation of which only the first frame is sent)."""
+    photos = dict.fromkeys(ref.photo for delivery in deliveries for part in delivery.parts
+                           for ref in part.images if ref.photo is not None)
     notes = []
-    seen: set[str] = set()
-    for part in delivery.parts:
-        for ref in part.images:
-            if ref.photo is None or ref.photo in seen:
-                continue
-            seen.add(ref.photo)
-            data = _read(photo_path(post_path, ref.photo), f"{post_path}: image", _PHOTO_FIX)
-            frames = frame_count(data)
-            if frames > 1:
-                notes.append(f"{ref.photo} is animated ({frames} frames); only its first frame "
-                             "is sent, as a still picture")
+    for photo in photos:
+        data = _read(photo_path(post_path, photo), f"{post_path}: image", _PHOTO_FIX)
+        frames = frame_count(data)
+        if frames > 1:
+            notes.append(f"{photo} is animated ({frames} frames); only its first frame is "
+                         "sent, as a still picture")
     return notes
 
 

@@ -162,7 +162,7 @@ def _import_pending(service: Service, feed: rec.FeedRow, now: datetime, fetch: F
                 one.drafts.append({"guid": item.guid, "path": path, "draft": draft})
                 continue
             assert slots is not None
-            queued = service.queue_planned(
+            queued = service.queue(
                 [done.path], When("next_slot"), now=now, slots=slots,
                 platforms=feed.platforms, also=_marker(item, path, now))
         except rec.AlreadyTaken:

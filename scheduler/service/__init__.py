@@ -112,12 +112,9 @@ class Preview:
 def closing_marks(part: Part, brand: Brand, platform: str) -> dict[str, bool]:
     """Whether the part carries the disclaimer (full or short) and the call to action, looked
     for as the network receives them (escaped where it escapes text)."""
-    sent = rules_for(platform).escape
-    return {
-        "disclaimer": sent(brand.disclaimer) in part.text
-        or sent(brand.disclaimer_short) in part.text,
-        "call_to_action": sent(brand.call_to_action_for(platform)) in part.text,
-    }
+    found = {kind for block, kind in composing.closing_blocks(brand, platform)
+             if block in part.text}
+    return {"disclaimer": "disclaimer" in found, "call_to_action": "call_to_action" in found}
 
 
 @dataclass(frozen=True)
@@ -178,23 +175,36 @@ class Service:
 
     # -- queueing --------------------------------------------------------------------------------
     def plan(self, paths: Sequence[Path], when: When, *, platforms: Sequence[str] = (),
-             live: bool = False) -> list[Plan]:
+             live: bool = False, now: datetime | None = None,
+             slots: SlotBook | None = None) -> list[Plan]:
         """Every post checked, timed, composed and rendered; nothing stored. Raises CrierError
-        at the first file that cannot be queued."""
-        now = self.clock()
-        slots = SlotBook(lambda: self.store, now)
+        at the first file that cannot be queued. `slots`: the book next free slots come from
+        (a feed's capped one); by default every network's own."""
+        now = now or self.clock()
+        slots = slots or SlotBook(lambda: self.store, now)
         live = live or self.settings.live
         return [plan_post(path, self.brand, when, now=now, settings=self.settings,
                           platforms=platforms, slots=slots, live=live) for path in paths]
 
     def queue(self, paths: Sequence[Path], when: When, *, platforms: Sequence[str] = (),
-              live: bool = False, again: bool = False) -> Queued:
+              live: bool = False, again: bool = False, now: datetime | None = None,
+              slots: SlotBook | None = None,
+              also: Callable[[Connection, list[int]], None] | None = None) -> Queued:
         """Queue post files for every target network: all files, or none. Content already
-        queued or published for a network's account is refused unless `again`."""
-        plans = self.plan(paths, when, platforms=platforms, live=live)
-        rows = q.queue_posts(self.store, [plan.post for plan in plans], self.clock(),
-                             again=again)
-        return Queued(rows, [note for plan in plans for note in plan.notes])
+        queued or published for a network's account is refused unless `again`. `also(conn,
+        ids)` runs in the transaction that inserts the deliveries: both happen, or neither."""
+        now = now or self.clock()
+        plans = self.plan(paths, when, platforms=platforms, live=live, now=now, slots=slots)
+
+        def write(conn: Connection) -> list[int]:
+            ids = q.insert_posts(conn, [plan.post for plan in plans], now, again=again)
+            if also is not None:
+                also(conn, ids)
+            return ids
+
+        ids = self.store.write(write)
+        return Queued(q.list_deliveries(self.store, ids=ids),
+                      [note for plan in plans for note in plan.notes])
 
     # -- the queue -------------------------------------------------------------------------------
     def deliveries(self, *, status: Sequence[str] = (), limit: int | None = None,
@@ -316,27 +326,6 @@ class Service:
 
         return import_source(source, self.brand, options, fetch or self._fetcher())
 
-    def queue_planned(self, paths: Sequence[Path], when: When, *, now: datetime | None = None,
-                      slots: SlotBook | None = None, platforms: Sequence[str] = (),
-                      also: Callable[[Connection, list[int]], None] | None = None) -> Queued:
-        """`queue`, with the slot book given (a feed's capped slots) and `also(conn, ids)`
-        run in the transaction that inserts the deliveries: both happen, or neither."""
-        now = now or self.clock()
-        slots = slots or SlotBook(lambda: self.store, now)
-        plans = [plan_post(path, self.brand, when, now=now, settings=self.settings,
-                           platforms=platforms, slots=slots, live=self.settings.live)
-                 for path in paths]
-
-        def write(conn: Connection) -> list[int]:
-            ids = q.insert_posts(conn, [plan.post for plan in plans], now)
-            if also is not None:
-                also(conn, ids)
-            return ids
-
-        ids = self.store.write(write)
-        return Queued(q.list_deliveries(self.store, ids=ids),
-                      [note for plan in plans for note in plan.notes])
-
     def add_feed(self, url: str, *, platforms: Sequence[str] = (), max_per_day: int = 1,
                  min_spacing_minutes: int = 240, review: bool = True,
                  posts_dir: Path = Path("posts"), interval_minutes: int = 30,
@@ -399,11 +388,12 @@ class Service:
             raise QueueError(f"no draft waiting with id {', '.join(map(str, missing))} "
                              "(`crier queue drafts` lists them); nothing was queued")
         now = self.clock()
+        feeds = {f.id: f for f in self.feeds()}
         rows: list[DeliveryRow] = []
         notes: list[str] = []
         for draft_id in ids:
             draft = found[draft_id]
-            feed = next((f for f in self.feeds() if f.id == draft.feed_id), None)
+            feed = feeds.get(draft.feed_id) if draft.feed_id is not None else None
             slots: SlotBook | None = None
             if when is None and feed is not None:
                 from scheduler.importer.watch import feed_slots
@@ -412,7 +402,7 @@ class Service:
             elif when is None:
                 slots = CappedSlots(lambda: self.store, now, per_day=1,
                                     spacing=timedelta(0), zone=self.brand.timezone)
-            done = self.queue_planned(
+            done = self.queue(
                 [Path(draft.path)], when or When("next_slot"), now=now, slots=slots,
                 platforms=feed.platforms if feed else (),
                 also=functools.partial(_approve_draft, draft, now))

@@ -279,16 +279,20 @@ def save_photo(data: bytes, folder: Path) -> Path:
 
 # -- what the preview marks ----------------------------------------------------------------------
 
+def closing_blocks(brand: Brand, platform: str) -> list[tuple[str, str]]:
+    """(text, kind) of each closing block as `platform` receives it (escaped where it escapes
+    text): the full and short disclaimer, and the network's call to action."""
+    as_sent = rules_for(platform).escape
+    return [(as_sent(brand.disclaimer), "disclaimer"),
+            (as_sent(brand.disclaimer_short), "disclaimer"),
+            (as_sent(brand.call_to_action_for(platform)), "call_to_action")]
+
+
 def marked(text: str, brand: Brand, platform: str) -> list[tuple[str, str | None]]:
     """The part's text cut into runs, each None or "disclaimer" / "call_to_action": where the
     closing blocks sit in what is sent (a network that escapes text is searched escaped)."""
-    as_sent = rules_for(platform).escape
-
-    wanted = [(as_sent(brand.disclaimer), "disclaimer"),
-              (as_sent(brand.disclaimer_short), "disclaimer"),
-              (as_sent(brand.call_to_action_for(platform)), "call_to_action")]
     spans: list[tuple[int, int, str]] = []
-    for block, kind in wanted:
+    for block, kind in closing_blocks(brand, platform):
         at = text.rfind(block) if block else -1
         if at >= 0 and not any(s <= at < e for s, e, _ in spans):
             spans.append((at, at + len(block), kind))

@@ -73,7 +73,6 @@ def plan_post(
         if routes[name].note:
             notes.append(routes[name].note or "")
         images = _render_images(delivery, path, brand)
-        notes.extend(photo_notes(delivery, path))  # the same for every network: said once
         new.append(NewDelivery(
             content_key=content_key(delivery, images),
             platform=name, account=routes[name].account, publisher=routes[name].publisher,
@@ -86,6 +85,7 @@ def plan_post(
             payload={"notes": list(delivery.notes),
                      "disclaimer_form": delivery.disclaimer_form},
         ))
+    notes.extend(photo_notes(deliveries.values(), path))
     return Plan(path, NewPost(source=str(path), title=post.title, deliveries=tuple(new)),
                 tuple(dict.fromkeys(notes)))
 
