@@ -7,7 +7,7 @@ successive slots, never one slot five times.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -40,22 +40,30 @@ class SlotBook:
         self._store = store
         self._now = now
         self._specs: dict[str, str] | None = None
-        self._handed: dict[str, set[datetime]] = {}
+        # Per (network, zone), its free slots in time order: the store is asked once what is
+        # taken, and a slot handed out is behind the iterator, never handed out again.
+        self._free: dict[tuple[str, str], Iterator[timing.Resolved]] = {}
+        self._handed: dict[str, set[datetime]] = {}  # across zones of one network
 
     def take(self, platform: str, zone: str) -> timing.Resolved | None:
         """The next free slot of `platform`, now taken; None when it has no slots."""
-        store = self._store()
-        if self._specs is None:
-            self._specs = get_slots(store)
-        spec = self._specs.get(platform)
-        if spec is None:
-            return None
-        busy = self._handed.setdefault(platform, set())
-        taken = taken_instants(store, platform, self._now) | busy
-        found = next(timing.next_slots(timing.parse_slots(spec), zone, self._now, taken), None)
-        if found is not None:
-            busy.add(found.instant)
-        return found
+        free = self._free.get((platform, zone))
+        if free is None:
+            store = self._store()
+            if self._specs is None:
+                self._specs = get_slots(store)
+            spec = self._specs.get(platform)
+            if spec is None:
+                return None
+            free = self._free[(platform, zone)] = timing.next_slots(
+                timing.parse_slots(spec), zone, self._now,
+                taken_instants(store, platform, self._now))
+        handed = self._handed.setdefault(platform, set())
+        for found in free:
+            if found.instant not in handed:
+                handed.add(found.instant)
+                return found
+        return None
 
 
 def resolve(when: When, zone: str, now: datetime, platform: str, slots: SlotBook | None,
