@@ -306,8 +306,8 @@ class Service:
         """What a starting daemon says: its database, where each network goes, what is due."""
         now = self.clock()
         found = network_accounts(self.settings)
-        live = [rules_for(a.network).display for a in found if a.live and not a.missing]
-        outbox = [rules_for(a.network).display for a in found if not (a.live and not a.missing)]
+        live = [rules_for(a.network).display for a in found if a.live]
+        outbox = [rules_for(a.network).display for a in found if not a.live]
         where = f"live: {', '.join(live) or 'none'}; to the outbox: {', '.join(outbox) or 'none'}"
         state = queue_state(self.store, now)
         nxt = ""
@@ -522,16 +522,7 @@ class Service:
     def account_states(self) -> list[AccountCheck]:
         """Each network's account as configured, without calling any network (`accounts()`
         checks them); names the missing variables, never a value."""
-        states = []
-        for found in network_accounts(self.settings):
-            name, missing = found.network, found.missing
-            real = not missing and found.live
-            detail = ("configured; not checked yet" if real else
-                      f"goes to the outbox; set {', '.join(missing)}" if missing else
-                      "configured, but this Crier has no publisher for it yet: the outbox")
-            states.append(AccountCheck(name, "real" if real else "outbox", missing, None,
-                                       detail))
-        return states
+        return check_accounts(self.settings, ask=False)
 
     def image(self, sha256: str) -> tuple[bytes, str] | None:
         """A queued image's bytes and format, by its content hash."""
