@@ -179,6 +179,7 @@ def _line(network: str, ours: float, bare: float, held: int) -> bool:
 
 
 def main() -> int:
+    sys.path.insert(0, str(PROJECT_ROOT / "tests"))  # the Node helpers the PDS harness uses
     sys.path.insert(0, str(PROJECT_ROOT / "tests" / "publishers"))
     from fakes.mastodon_server import MastodonServer
     from fakes.pds import PdsUnavailable, missing_tools, running_pds

@@ -9,14 +9,17 @@ with it: one request per batch of texts, one answer line per request, in order.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # tests/, for `node` (also when run outside pytest)
+import node  # noqa: E402
+
 INSTALL_SCRIPT = HERE / "install.sh"
 
 
@@ -24,54 +27,26 @@ class ReferenceUnavailable(RuntimeError):
     """node/npm are missing, or the install failed."""
 
 
-def missing_tools() -> list[str]:
-    return [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-
-
 def require_node() -> None:
     """Skip the calling test, with the reason, when Node is absent; under CI=true, fail it."""
-    import pytest
-
-    missing = missing_tools()
-    if missing:
-        message = (
-            f"the differential tests run twitter-text and @atproto/api under "
-            f"{', '.join(missing)} (Node 20 + npm), which is not on PATH"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + "; CI=true requires it")
-        pytest.skip(message)
+    node.require_node("running twitter-text and @atproto/api (the differential tests)")
 
 
 def install(*, timeout: float = 600.0) -> Path:
     """Install (once) and return the directory holding node_modules and harness.mjs."""
-    missing = missing_tools()
-    if missing:
-        raise ReferenceUnavailable(f"{', '.join(missing)} not found on PATH")
-    result = subprocess.run(
-        ["bash", str(INSTALL_SCRIPT)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise ReferenceUnavailable(
-            f"{INSTALL_SCRIPT} failed ({result.returncode}):\n{result.stderr[-4000:]}"
-        )
-    return Path(result.stdout.strip().splitlines()[-1])
+    return node.npm_install(INSTALL_SCRIPT, timeout=timeout, error=ReferenceUnavailable)
 
 
 class Reference:
     """One `node harness.mjs` process; each method sends one batch and returns its answer."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        node = shutil.which("node")
-        if node is None:
+        executable = shutil.which("node")
+        if executable is None:
             raise ReferenceUnavailable("node not found on PATH")
         directory = directory if directory is not None else install()
         self._proc = subprocess.Popen(
-            [node, str(directory / "harness.mjs")],
+            [executable, str(directory / "harness.mjs")],
             cwd=directory,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

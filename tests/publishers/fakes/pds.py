@@ -25,6 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import node
+
+missing_tools = node.missing_tools  # what tests and the bench ask before starting it
+
 PDS_DIR = Path(__file__).resolve().parents[3] / "tests" / "pds"
 INSTALL_SCRIPT = PDS_DIR / "install.sh"
 
@@ -43,39 +47,14 @@ class PdsInfo:
     startup_seconds: float  # from spawning node to the JSON line
 
 
-def missing_tools() -> list[str]:
-    return [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-
-
 def require_node() -> None:
     """Skip the calling test, with the reason, when Node is absent; under CI=true, fail it."""
-    import pytest
-
-    missing = missing_tools()
-    if missing:
-        message = f"the Bluesky reference PDS needs {', '.join(missing)} (Node 20 + npm)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + "; CI=true requires it")
-        pytest.skip(message)
+    node.require_node("the Bluesky reference PDS")
 
 
 def install(*, timeout: float = 1800.0) -> Path:
     """Install (once) and return the directory holding node_modules and start.mjs."""
-    missing = missing_tools()
-    if missing:
-        raise PdsUnavailable(f"{', '.join(missing)} not found on PATH")
-    result = subprocess.run(
-        ["bash", str(INSTALL_SCRIPT)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise PdsUnavailable(
-            f"{INSTALL_SCRIPT} failed ({result.returncode}):\n{result.stderr[-4000:]}"
-        )
-    return Path(result.stdout.strip().splitlines()[-1])
+    return node.npm_install(INSTALL_SCRIPT, timeout=timeout, error=PdsUnavailable)
 
 
 def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
@@ -95,8 +74,8 @@ def running_pds(
     timeout: float = 60.0,
 ) -> Iterator[PdsInfo]:
     """Start the reference PDS with one account; yield its `PdsInfo`; stop it on exit."""
-    node = shutil.which("node")
-    if node is None:
+    executable = shutil.which("node")
+    if executable is None:
         raise PdsUnavailable("node not found on PATH")
     directory = install_dir if install_dir is not None else install()
     work = Path(tempfile.mkdtemp(prefix="crier-pds-"))
@@ -107,7 +86,7 @@ def running_pds(
         "LOG_ENABLED": "false",
         "NODE_ENV": "test",
     }
-    args = [node, str(directory / "start.mjs"), "--handle", handle, "--password", password]
+    args = [executable, str(directory / "start.mjs"), "--handle", handle, "--password", password]
     if email:
         args += ["--email", email]
     stderr_path = work / "stderr.log"
