@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Connection, and_, exists, func, select
 from content.errors import CrierError
 from scheduler.states import TRANSITIONS, Status
 from scheduler.store import Store
-from scheduler.store.queue import DeliveryRow, _row_query, _to_row, list_deliveries
+from scheduler.store.queue import DeliveryRow, list_deliveries, row_query, to_row
 from scheduler.store.schema import blobs, deliveries, delivery_parts, desk_seen
 
 NEEDS_AUTHOR = (Status.MISSED.value, Status.FAILED.value, Status.NEEDS_ATTENTION.value)
@@ -23,9 +23,9 @@ NEEDS_AUTHOR = (Status.MISSED.value, Status.FAILED.value, Status.NEEDS_ATTENTION
 
 def between(store: Store, start: datetime, end: datetime) -> list[DeliveryRow]:
     """Every delivery due in [start, end), in due order: one calendar view's worth."""
-    query = (_row_query().where(deliveries.c.due_at >= start, deliveries.c.due_at < end)
+    query = (row_query().where(deliveries.c.due_at >= start, deliveries.c.due_at < end)
              .order_by(deliveries.c.due_at, deliveries.c.id))
-    return store.read(lambda conn: [_to_row(r) for r in conn.execute(query)])
+    return store.read(lambda conn: [to_row(r) for r in conn.execute(query)])
 
 
 def _unseen_filter() -> ColumnElement[bool]:
@@ -40,8 +40,8 @@ def unseen(store: Store, limit: int = 50) -> tuple[list[DeliveryRow], int]:
     where = _unseen_filter()
 
     def read(conn: Connection) -> tuple[list[DeliveryRow], int]:
-        rows = [_to_row(r) for r in conn.execute(
-            _row_query().where(where).order_by(deliveries.c.due_at, deliveries.c.id)
+        rows = [to_row(r) for r in conn.execute(
+            row_query().where(where).order_by(deliveries.c.due_at, deliveries.c.id)
             .limit(limit))]
         total = int(conn.execute(select(func.count()).where(where)).scalar() or 0)
         return rows, total

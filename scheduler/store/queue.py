@@ -355,13 +355,16 @@ def _live_parts() -> Any:
     )
 
 
-def _row_query() -> Any:
+def row_query() -> Any:
+    """Deliveries with their post's source and title and how many parts are live: what every
+    listing of the queue selects (this module's and the desk's)."""
     return select(
         deliveries, posts.c.source, posts.c.title, _live_parts().label("live_parts"),
     ).join(posts, posts.c.id == deliveries.c.post_id)
 
 
-def _to_row(r: Row[Any]) -> DeliveryRow:
+def to_row(r: Row[Any]) -> DeliveryRow:
+    """A row of `row_query` as a DeliveryRow."""
     m = r._mapping
     return DeliveryRow(
         id=m["id"], post_id=m["post_id"], source=m["source"], title=m["title"],
@@ -379,7 +382,7 @@ def list_deliveries(
     post_id: int | None = None, limit: int | None = None,
 ) -> list[DeliveryRow]:
     """Deliveries in due order, filtered by status, ids or post."""
-    query = _row_query().order_by(deliveries.c.due_at, deliveries.c.id)
+    query = row_query().order_by(deliveries.c.due_at, deliveries.c.id)
     wanted = [Status(s).value for s in status]
     if wanted:
         query = query.where(deliveries.c.status.in_(wanted))
@@ -391,7 +394,7 @@ def list_deliveries(
         query = query.where(deliveries.c.post_id == post_id)
     if limit is not None:
         query = query.limit(limit)
-    return store.read(lambda conn: [_to_row(r) for r in conn.execute(query)])
+    return store.read(lambda conn: [to_row(r) for r in conn.execute(query)])
 
 
 def counts(store: Store) -> dict[str, int]:
@@ -440,7 +443,7 @@ class DeliveryDetail:
 
 def show(store: Store, delivery_id: int) -> DeliveryDetail:
     def read(conn: Connection) -> DeliveryDetail:
-        row = conn.execute(_row_query().where(deliveries.c.id == delivery_id)).first()
+        row = conn.execute(row_query().where(deliveries.c.id == delivery_id)).first()
         if row is None:
             raise NoSuchDelivery(f"no delivery {delivery_id}; `crier queue list` shows the ids")
         images: dict[int, list[dict[str, Any]]] = {}
@@ -464,14 +467,14 @@ def show(store: Store, delivery_id: int) -> DeliveryDetail:
                 select(attempts).where(attempts.c.delivery_id == delivery_id)
                 .order_by(attempts.c.id))
         )
-        return DeliveryDetail(_to_row(row), parts, log)
+        return DeliveryDetail(to_row(row), parts, log)
 
     return store.read(read)
 
 
 def _load_for_change(conn: Connection, ids: Sequence[int]) -> list[DeliveryRow]:
-    rows = {r.id: r for r in (_to_row(x) for x in conn.execute(
-        _row_query().where(deliveries.c.id.in_(list(ids)))))}
+    rows = {r.id: r for r in (to_row(x) for x in conn.execute(
+        row_query().where(deliveries.c.id.in_(list(ids)))))}
     missing = [i for i in ids if i not in rows]
     if missing:
         raise NoSuchDelivery(
