@@ -102,6 +102,13 @@ class Settings:
     unsafe_no_reconcile: bool = _var("CRIER_UNSAFE_NO_RECONCILE", _flag, False)
     data_dir: Path = _var("CRIER_DATA_DIR", _path, default_factory=lambda: Path("data"))
     http_timeout: float = _var("CRIER_HTTP_TIMEOUT", _seconds, 30.0)
+    # Public media (scheduler/media): a folder the author's web server publishes, or a bucket.
+    media_dir: Path | None = _var("CRIER_MEDIA_DIR", _path)
+    media_base_url: str | None = _var("CRIER_MEDIA_BASE_URL", _text)
+    media_s3_bucket: str | None = _var("CRIER_MEDIA_S3_BUCKET", _text)
+    media_s3_endpoint_url: str | None = _var("CRIER_MEDIA_S3_ENDPOINT_URL", _text)
+    media_s3_region: str | None = _var("CRIER_MEDIA_S3_REGION", _text)
+    media_url_ttl_s: int = _var("CRIER_MEDIA_URL_TTL_S", _whole(60), 3600)
     # Every variable as read, for the ones the publishers declare (never shown anywhere).
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 

@@ -49,10 +49,15 @@ class Lookup:
 
 @dataclass(frozen=True)
 class AccountStatus:
-    """The answer of `check_account`; `detail` never contains a secret."""
+    """The answer of `check_account`; `detail` never contains a secret.
+
+    `expires_at`: when the account's token stops working, where the network says (None: it
+    does not expire, or the network does not tell). The daemon warns ahead of it.
+    """
 
     ok: bool
     detail: str
+    expires_at: datetime | None = None
 
 
 class PublishError(Exception):
@@ -117,6 +122,13 @@ class Publisher(ABC):
     @abstractmethod
     def check_account(self) -> AccountStatus:
         """Whether the configured account works (credentials, permissions). Never sends a post."""
+
+    def refresh_token(self, now: datetime) -> datetime | None:
+        """Renew the account's token when the network allows it and it is due (the daemon asks
+        daily). Returns the new expiry when a token was renewed, None when nothing was done.
+        A renewed token is kept in a private file (mode 0600), never in the database or a log.
+        """
+        return None
 
 
 PublisherFactory = Callable[[Settings], Publisher]
