@@ -72,6 +72,9 @@ class ImageRules:
     formats: tuple[str, ...] = ("PNG", "JPEG")  # the encoder picks the smaller
     required: bool = False  # no text-only posts
     size_problem: Callable[[tuple[int, int]], str | None] = any_size  # a shape it refuses
+    # The network fetches each image from a public address rather than taking an upload: a
+    # post with images needs a media host (scheduler/media), checked when it is queued.
+    fetched_from_address: bool = False
 
 
 def code_points(text: str) -> int:
