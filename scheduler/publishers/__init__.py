@@ -20,6 +20,7 @@ from importlib import import_module
 
 from content.errors import CrierError
 from content.networks import NETWORK_NAMES, rules_for
+from scheduler.media import SECRET_VARIABLES as MEDIA_SECRETS
 from scheduler.publishers.base import AccountStatus, Publisher, PublisherSpec
 from scheduler.publishers.outbox import PUBLISHER as OUTBOX
 from scheduler.settings import Settings
@@ -133,9 +134,11 @@ def check_account(platform: str, settings: Settings) -> AccountStatus:
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """The values of every declared secret that is set, for a Redactor (never to be shown)."""
-    return [value for spec in DECLARATIONS.values() for name in spec.secrets
-            if (value := settings.value(name))]
+    """The values of every declared secret that is set, and of the media host's credentials,
+    for a Redactor (never to be shown)."""
+    names = [*(name for spec in DECLARATIONS.values() for name in spec.secrets),
+             *MEDIA_SECRETS]
+    return [value for name in names if (value := settings.value(name))]
 
 
 def account_variables() -> set[str]:
