@@ -29,6 +29,9 @@ SECRET_KEY, SESSION_TOKEN = SECRET_VARIABLES  # the redactor knows these two
 _REFUSED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled",
             "InvalidToken", "ExpiredToken", "403", "Forbidden", "Unauthorized", "401"}
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+BOTO_LOGGERS = ("botocore.endpoint", "botocore.auth", "botocore.parsers", "botocore.hooks",
+                "botocore.httpsession", "botocore.retryhandler", "botocore.credentials",
+                "botocore.client", "botocore.utils", "botocore.regions", "urllib3.connectionpool")
 
 
 @dataclass
@@ -140,6 +143,12 @@ def _client(settings: Settings, endpoint: str | None, key_id: str | None,
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ProfileNotFound
+
+    from scheduler.publishers.http import guard_library_logs
+
+    # At DEBUG botocore logs each request's headers and canonical form: a session token rides
+    # in a header, so its records pass through the filter that takes our secrets out.
+    guard_library_logs(BOTO_LOGGERS, [secret, settings.value(SESSION_TOKEN)])
 
     try:
         session = boto3.session.Session(

@@ -8,20 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from s3_server import BucketServer
+from s3_server import BucketServer, running_bucket_server
 
 
 @pytest.fixture(scope="session")
 def bucket_server() -> Iterator[BucketServer]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield BucketServer(f"http://{host}:{port}")
-    finally:
-        server.stop()
+    with running_bucket_server() as server:
+        yield server
 
 
 @pytest.fixture

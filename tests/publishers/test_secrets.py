@@ -24,12 +24,16 @@ from fakes.base import FakeServer
 from fakes.mastodon_server import MastodonServer
 from fakes.pds import PdsInfo
 from fakes.x_server import XServer
+from PIL import Image
+from s3_server import KEY_ID, running_bucket_server
 from sqlalchemy import MetaData, select
 from support import Clock
 
 from scheduler.config import PROJECT_ROOT, load_brand
 from scheduler.daemon import Daemon, DaemonConfig
-from scheduler.publishers import Registry
+from scheduler.media import MediaError, media_host
+from scheduler.outgoing import OutgoingImage
+from scheduler.publishers import Registry, secret_values
 from scheduler.publishers.base import OutgoingDelivery, OutgoingPart, Publisher, PublishError
 from scheduler.publishers.bluesky.publisher import BlueskyPublisher
 from scheduler.publishers.http import Redactor, status_failed
@@ -47,6 +51,11 @@ SECRETS = {
     "X_ACCESS_TOKEN_SECRET": "sekrit-token-secret-0R5j",
     "MASTODON_ACCESS_TOKEN": "sekrit-mastodon-token-1T6k",
     "BLUESKY_APP_PASSWORD": "sekrit-bluesky-app-password-2Y7m",
+}
+# The media bucket's credentials (read by scheduler/media/s3.py, redacted like the networks').
+MEDIA_SECRETS = {
+    "AWS_SECRET_ACCESS_KEY": "sekrit-aws-secret-key-4I9p",
+    "AWS_SESSION_TOKEN": "sekrit-aws-session-token-5O0q",
 }
 WRONG_MASTODON_TOKEN = "sekrit-wrong-mastodon-token-3U8n"
 START = contract.START
@@ -279,3 +288,38 @@ def test_redactor_replaces_every_known_secret() -> None:
     error = status_failed(401, "token s3cret-value is invalid", "Mastodon", creates_post=True,
                           redact=redact)
     assert str(error) == "Mastodon: 401 token *** is invalid"
+
+
+def test_no_media_host_secret_in_logs_or_errors(caplog: pytest.LogCaptureFixture) -> None:
+    import io
+
+    caplog.set_level(logging.DEBUG)
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), "navy").save(out, "JPEG")
+    photo = OutgoingImage(out.getvalue(), "JPEG", 32, 32, "navy")
+    errors: list[str] = []
+    with running_bucket_server() as server:
+        server.client().create_bucket(Bucket="crier-secrets")
+        env = {"CRIER_MEDIA_S3_BUCKET": "crier-secrets", "CRIER_MEDIA_S3_REGION": "us-east-1",
+               "CRIER_MEDIA_S3_ENDPOINT_URL": server.url, "AWS_ACCESS_KEY_ID": KEY_ID,
+               **MEDIA_SECRETS}
+        settings = Settings.from_env(env)
+        host = media_host(settings)
+        assert host is not None
+        address = host.public_url(photo)  # upload and sign: botocore logs both at DEBUG
+        missing = media_host(Settings.from_env({**env, "CRIER_MEDIA_S3_BUCKET": "crier-none"}))
+        assert missing is not None
+        with pytest.raises(MediaError) as refused:
+            missing.public_url(photo)
+        errors.append(str(refused.value))
+
+    secrets = list(MEDIA_SECRETS.values())
+    # What accounts check and the publishers redact with knows them.
+    assert set(secrets) <= set(secret_values(settings))
+    assert Redactor(secret_values(settings))(address).count("***") == 1  # the session token
+    boto_records = [r for r in caplog.records if r.name.startswith("botocore")]
+    assert boto_records, "botocore logged nothing: the test would prove nothing"
+    logged = "\n".join([r.getMessage() for r in caplog.records] + [caplog.text])
+    assert leaks(logged, secrets) == []
+    assert leaks("\n".join(errors), secrets) == [], errors
+

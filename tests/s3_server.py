@@ -3,6 +3,8 @@ point the bucket host at it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,3 +33,15 @@ class BucketServer:
                                   "AWS_SECRET_ACCESS_KEY": SECRET, **more})
 
 
+@contextmanager
+def running_bucket_server() -> Iterator[BucketServer]:
+    """moto's S3 in this process, on a free port of 127.0.0.1, until the block ends."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield BucketServer(f"http://{host}:{port}")
+    finally:
+        server.stop()
