@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from content.networks import NetworkRules, ServerLimits, rules_for
 from scheduler import timing
 from scheduler.config import load_post
 from scheduler.images import photo_notes, render_delivery_images
+from scheduler.media import media_host, missing_host_message
 from scheduler.publishers import Route, route, server_limits
 from scheduler.service.when import QueueError, SlotBook, When, resolve
 from scheduler.settings import Settings
@@ -62,6 +63,7 @@ def plan_post(
     times = _times(path, post.at, when, zone, now, targets, slots)
     routes = {name: route(name, settings, live=live) for name in targets}
     deliveries = compose_all(post, brand, targets, _server_rules(routes, settings))
+    _without_a_media_host(path, deliveries, routes, settings)
     lateness = max_lateness(brand, settings)
     notes: list[str] = []
     new: list[NewDelivery] = []
@@ -96,6 +98,30 @@ def _times(path: Path, post_at: str | None, when: When, zone: str, now: datetime
         return {p: resolve(when, zone, now, p, slots, default_wall=post_at) for p in platforms}
     except (QueueError, timing.TimeError) as exc:
         raise QueueError(f"{path}: {exc}; nothing was queued") from None
+
+
+def _without_a_media_host(path: Path, deliveries: dict[str, Delivery],
+                          routes: Mapping[str, Route], settings: Settings) -> None:
+    """A network that fetches images from an address can publish them only through a media
+    host: found now, not at the slot. Without one, the author's photos (or an image the network
+    requires) are refused; a card Crier drew itself is left out, saying so, and the post goes
+    as text. The outbox needs no host (the demo has none)."""
+    needing = [name for name, delivery in deliveries.items()
+               if routes[name].publisher == name
+               and rules_for(name).images.fetched_from_address
+               and any(part.images for part in delivery.parts)]
+    if not needing or media_host(settings) is not None:
+        return
+    for name in needing:
+        rules, delivery = rules_for(name), deliveries[name]
+        refs = [ref for part in delivery.parts for ref in part.images]
+        if rules.images.required or any(ref.kind == "photo" for ref in refs):
+            raise QueueError(f"{path}: {missing_host_message(rules.display)}; nothing was "
+                             "queued")
+        deliveries[name] = replace(
+            delivery, parts=tuple(replace(part, images=()) for part in delivery.parts),
+            notes=(*delivery.notes, f"the {refs[0].kind.replace('_', ' ')} is left out: "
+                                    f"{missing_host_message(rules.display)}"))
 
 
 def _server_rules(routes: Mapping[str, Route], settings: Settings) -> dict[str, NetworkRules]:

@@ -235,3 +235,15 @@ def test_an_unknown_profile_is_a_settings_error(isolated_aws: None) -> None:
 
 def test_without_settings_there_is_no_host() -> None:
     assert media_host(Settings.from_env({})) is None
+
+
+def test_reading_the_registry_and_the_media_settings_loads_no_boto3() -> None:
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, scheduler.publishers, scheduler.media as m; "
+         "from scheduler.settings import Settings; m.media_host(Settings()); "
+         "print('boto3' in sys.modules, 'botocore' in sys.modules)"],
+        capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    assert loaded == ["False", "False"]
