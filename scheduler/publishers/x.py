@@ -30,7 +30,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +46,7 @@ from scheduler.publishers.base import (
     Permanent,
     PublishError,
     PublisherSpec,
+    RateLimited,
     Sent,
     UnknownOutcome,
 )
@@ -85,6 +86,10 @@ MAX_ALT_TEXT = 1000
 RECENT_PAGES = 2
 PAGE_SIZE = 100
 DUPLICATE = "duplicate content"
+# The daily caps' headers (PLATFORMS.md, X "rate limits": seen in X's responses, not in its
+# docs). A 429 from a daily cap also carries the 15-minute window's reset, which would only
+# bring the post back to another 429: the daily one is waited for.
+DAILY_WINDOWS = ("x-user-limit-24hour", "x-app-limit-24hour")
 
 
 def _tweepy() -> Any:
@@ -251,6 +256,16 @@ class XPublisher(HttpPublisher):
             raise Permanent(f"{what}: X did not say which account the token belongs to")
         return dict(data)
 
+    def refusal(self, response: Any, what: str, *, creates_post: bool,
+                words: str | None = None) -> PublishError:
+        error = super().refusal(response, what, creates_post=creates_post, words=words)
+        if isinstance(error, RateLimited):
+            daily = daily_reset(response.headers)
+            if daily is not None and daily > error.reset_at:
+                return RateLimited(daily, f"{error} (X's daily cap, which resets at "
+                                          f"{daily:%Y-%m-%d %H:%M} UTC)")
+        return error
+
     def words(self, response: requests.Response) -> str:
         try:
             return json_words(response.json()) or str(response.reason or "")
@@ -373,6 +388,17 @@ def _chain(tweet: _Tweet, index: int, wants: list[str],
     return current.parent is None  # the first part is never a reply
 
 
+def daily_reset(headers: Any) -> datetime | None:
+    """When the exhausted daily cap of a 429 resets: the later of the user's and the app's
+    whose remaining count is 0 (or not given: the reset's presence on a 429 says enough)."""
+    lower = {str(k).lower(): str(v).strip() for k, v in dict(headers).items()}
+    resets = [datetime.fromtimestamp(int(lower[f"{window}-reset"]), UTC)
+              for window in DAILY_WINDOWS
+              if lower.get(f"{window}-reset", "").isdigit()
+              and lower.get(f"{window}-remaining", "0") == "0"]
+    return max(resets, default=None)
+
+
 def _key(delivery: OutgoingDelivery, part: OutgoingPart) -> tuple[str, int, int]:
     return (delivery.store_id, delivery.id, part.index)
 
@@ -402,4 +428,4 @@ PUBLISHER = PublisherSpec(
 )
 
 
-__all__ = ["ENV", "PUBLISHER", "RewriteAdapter", "XPublisher", "normalise"]
+__all__ = ["ENV", "PUBLISHER", "RewriteAdapter", "XPublisher", "daily_reset", "normalise"]

@@ -1,9 +1,12 @@
 """X on its fake: a 403 duplicate confirmed by reading the account, never mistaken for an
-older thread's identical text."""
+older thread's identical text; a 429 from the daily cap waits for the daily reset."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from fakes.base import FakeClock
 from fakes.networks import (
     Net,
     parts_of,
@@ -15,8 +18,10 @@ from content.brand import Brand
 from scheduler.publishers.base import (
     Found,
     Permanent,
+    RateLimited,
     UnknownOutcome,
 )
+from scheduler.publishers.x import daily_reset
 
 # ---- X: duplicates --------------------------------------------------------------------------
 
@@ -63,3 +68,50 @@ def test_x_a_duplicate_out_of_sight_needs_the_author(x_net: Net, brand: Brand) -
     assert "duplicate" in found.detail
 
 
+# ---- X: rate limits -------------------------------------------------------------------------
+
+def test_x_a_429_from_the_daily_cap_waits_for_the_daily_reset(
+        x_net: Net, brand: Brand, fake_clock: FakeClock) -> None:
+    server: XServer = x_net.extra["server"]
+    server.user_limit_24h = 2  # the free tier's kind of cap, small enough to reach
+    delivery = x_net.delivery(parts_of(x_net, brand))
+    start = fake_clock.now()
+    first = x_net.publisher.publish_part(delivery, delivery.parts[0], None)
+    fake_clock.advance(60)
+    second = x_net.publisher.publish_part(delivery, delivery.parts[1], first)
+    fake_clock.advance(60)
+    with pytest.raises(RateLimited) as limited:
+        x_net.publisher.publish_part(delivery, delivery.parts[2], second)
+    # The answer named both: the 15-minute window (not exhausted) and the day's.
+    assert limited.value.reset_at == datetime.fromtimestamp(start + 86400, UTC)
+    assert "daily cap" in str(limited.value)
+    assert len(server.tweets) == 2
+
+
+def test_x_a_429_from_the_15_minute_window_keeps_its_own_reset(
+        x_net: Net, brand: Brand, fake_clock: FakeClock) -> None:
+    server: XServer = x_net.extra["server"]
+    server.limits["POST /2/tweets"] = (1, 900)
+    delivery = x_net.delivery(parts_of(x_net, brand))
+    start = fake_clock.now()
+    first = x_net.publisher.publish_part(delivery, delivery.parts[0], None)
+    with pytest.raises(RateLimited) as limited:
+        x_net.publisher.publish_part(delivery, delivery.parts[1], first)
+    assert limited.value.reset_at == datetime.fromtimestamp(start + 900, UTC)
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    ({"x-user-limit-24hour-reset": "1800000000", "x-user-limit-24hour-remaining": "0",
+      "x-app-limit-24hour-reset": "1800000500", "x-app-limit-24hour-remaining": "9000"},
+     1800000000),
+    ({"X-App-Limit-24hour-Reset": "1800000500", "X-App-Limit-24hour-Remaining": "0",
+      "x-user-limit-24hour-reset": "1800000000", "x-user-limit-24hour-remaining": "0"},
+     1800000500),
+    ({"x-user-limit-24hour-reset": "1800000000"}, 1800000000),  # no count given
+    ({"x-user-limit-24hour-reset": "1800000000", "x-user-limit-24hour-remaining": "3"}, None),
+    ({"x-rate-limit-reset": "1800000000"}, None),
+])
+def test_x_daily_reset_reads_the_exhausted_cap(headers: dict[str, str],
+                                               expected: int | None) -> None:
+    found = daily_reset(headers)
+    assert found == (None if expected is None else datetime.fromtimestamp(expected, UTC))

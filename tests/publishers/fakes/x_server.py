@@ -18,6 +18,9 @@ Rules enforced (sources: ../shared/PLATFORMS.md and docs.x.com):
 - Rate limits per endpoint and user on the fake clock (``POST /2/tweets``: 100 per 15 min per user
   and 10,000 per 24 h per app); every endpoint response carries ``x-rate-limit-limit``,
   ``x-rate-limit-remaining`` and ``x-rate-limit-reset`` (unix seconds); 429 when exhausted.
+  ``POST /2/tweets`` also counts the app's day (and the user's, with ``user_limit_24h``) and
+  answers ``x-app-limit-24hour-*`` / ``x-user-limit-24hour-*`` (limit, remaining, reset), as X's
+  responses do; a 429 from a daily cap carries both those and the 15-minute window's headers.
 - Returned text has its URLs wrapped as ``https://t.co/...`` like X does; `server.tweets` keeps
   what the client sent.
 """
