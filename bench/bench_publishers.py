@@ -59,7 +59,8 @@ def _delivery(platform: str, round_id: str) -> OutgoingDelivery:
                         "Sedation, dissociation and hallucinations.",
                      IMAGES if i == 0 else ())
         for i in range(PARTS))
-    return OutgoingDelivery(1, platform, platform, parts, uuid.uuid4().hex, "bench")
+    return OutgoingDelivery(1, platform, platform, parts, uuid.uuid4().hex, "bench",
+                            scheduled_at=datetime.now(UTC))
 
 
 def _ours(publisher: Publisher, platform: str) -> Callable[[str], None]:

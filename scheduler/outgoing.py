@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -56,6 +57,10 @@ class OutgoingDelivery:
     parts: tuple[OutgoingPart, ...]
     store_id: str
     attempt_id: str
+    # When the author wants it out (the store's due time; it moves only by a reschedule, which
+    # a delivery with anything live cannot have). A network may derive stable names from it
+    # (Bluesky's record keys). None only in a delivery built by hand without one.
+    scheduled_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ def load(store: Store, claimed: Claimed) -> tuple[OutgoingDelivery, dict[int, Se
             if row.remote_id is not None:
                 live[row.idx] = Sent(row.remote_id, row.remote_url)
         delivery = OutgoingDelivery(claimed.id, claimed.platform, claimed.account,
-                                    tuple(parts), store.store_id, claimed.attempt_id)
+                                    tuple(parts), store.store_id, claimed.attempt_id,
+                                    scheduled_at=claimed.due_at)
         return delivery, live
 
     return store.read(read)

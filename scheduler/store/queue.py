@@ -563,6 +563,13 @@ def reschedule(store: Store, moves: Sequence[Move], now: datetime) -> list[Deliv
                 raise IllegalTransition(
                     f"delivery {row.id} is partly published ({row.live_parts} of {row.parts} "
                     "parts live); `crier queue retry` it to send the rest; nothing was changed")
+            if row.reconcile:
+                # Its last attempt may have landed, and a network may name the post by its
+                # time (Bluesky's record keys): a new time would lose track of it.
+                raise IllegalTransition(
+                    f"delivery {row.id} may already be on the network (its last attempt got "
+                    "no answer) and is looked up before anything is sent again; reschedule it "
+                    "once that is settled, or `crier queue retry` it; nothing was changed")
             _update_if_unchanged(conn, row, {
                 "status": Status.QUEUED.value, "due_at": move.due_at, "wall": move.wall,
                 "zone": move.zone, "time_note": move.time_note, "next_attempt_at": move.due_at,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -26,21 +28,60 @@ from scheduler.publishers.base import (
     Found,
     OutgoingDelivery,
     OutgoingPart,
+    Permanent,
     UnknownOutcome,
 )
 from scheduler.publishers.bluesky.publisher import BlueskyPublisher
-from scheduler.publishers.bluesky.records import record_key
+from scheduler.publishers.bluesky.records import record_key, tid_time
 from scheduler.settings import Settings
+from scheduler.store import Store
+from scheduler.store.queue import NewPost, insert_posts
 
 # ---- Bluesky: record keys, the session, facets and link cards -------------------------------
 
 def test_bluesky_record_keys_are_valid_tids_stable_and_ordered() -> None:
-    keys = [record_key("store-a", 7, i) for i in range(5)]
+    due = datetime(2027, 1, 15, 14, 0, tzinfo=UTC)
+    keys = [record_key("store-a", 7, i, due) for i in range(5)]
     for key in keys:
         assert re.fullmatch(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}", key)
-    assert keys == sorted(keys) and len(set(keys)) == 5
-    assert record_key("store-a", 7, 0) == keys[0]
-    assert record_key("store-b", 7, 0) != keys[0] != record_key("store-a", 8, 0)
+    assert keys == sorted(keys) and len(set(keys)) == 5  # distinct, in thread order
+    assert record_key("store-a", 7, 0, due) == keys[0]  # every attempt names the same key
+    assert record_key("store-b", 7, 0, due) != keys[0] != record_key("store-a", 8, 0, due)
+
+
+def test_bluesky_record_keys_carry_the_scheduled_time() -> None:
+    due = datetime(2027, 1, 15, 14, 0, 30, tzinfo=UTC)
+    for delivery_id in range(20):
+        named = tid_time(record_key("store-a", delivery_id, 3, due))
+        assert due <= named < due + timedelta(seconds=1)  # within the scheduled second
+    later = due + timedelta(days=1)
+    assert record_key("store-a", 7, 0, later) > record_key("store-a", 7, 24, due)
+    # The same second in another zone is the same instant, so the same key.
+    eastern = due.astimezone(ZoneInfo("America/New_York"))
+    assert record_key("store-a", 7, 0, eastern) == record_key("store-a", 7, 0, due)
+
+
+def test_bluesky_a_store_built_delivery_carries_its_scheduled_time(
+        sqlite_store: Store, make_post: Callable[..., NewPost]) -> None:
+    from scheduler.store.attempts import load
+    from scheduler.store.claim import claim_due
+
+    due = datetime(2027, 1, 15, 14, 0, tzinfo=UTC)
+    (delivery_id,) = sqlite_store.write(
+        lambda conn: insert_posts(conn, [make_post(due_at=due)], due - timedelta(days=1)))
+    (claimed,) = claim_due(sqlite_store, now=due, owner="t", limit=1,
+                           lease=timedelta(minutes=1))
+    delivery, _ = load(sqlite_store, claimed)
+    assert delivery.id == delivery_id and delivery.scheduled_at == due
+
+
+def test_bluesky_a_delivery_without_a_time_is_refused_before_any_call() -> None:
+    publisher = BlueskyPublisher("nobody.test", "app-password-1234",
+                                 service="http://127.0.0.1:9", session_file=Path("/nonexistent"))
+    hand_built = OutgoingDelivery(1, "bluesky", "b", (OutgoingPart(0, "hello"),), "s", "a")
+    with pytest.raises(Permanent) as refused:
+        publisher.publish_part(hand_built, hand_built.parts[0], None)
+    assert "no scheduled time" in str(refused.value)
 
 
 @pytest.mark.pds
@@ -118,7 +159,7 @@ def test_bluesky_a_record_key_holding_another_text_needs_the_author(
     delivery = bsky.delivery(parts_of(bsky, brand))
     squatter = OutgoingDelivery(delivery.id, "bluesky", "b",
                                 (OutgoingPart(0, "something else entirely"),),
-                                delivery.store_id, "x")
+                                delivery.store_id, "x", scheduled_at=delivery.scheduled_at)
     bsky.publisher.publish_part(squatter, squatter.parts[0], None)
     with pytest.raises(UnknownOutcome):
         bsky.publisher.publish_part(delivery, delivery.parts[0], None)

@@ -254,7 +254,7 @@ def test_daemon_an_undecidable_part_needs_the_author(sockets: bool, run: Run) ->
     net = run.net
     first = OutgoingDelivery(run.delivery_id, net.name, net.account,
                              parts_of(net, load_brand(PROJECT_ROOT / "brand.toml")),
-                             run.store.store_id, "a")
+                             run.store.store_id, "a", scheduled_at=run.row().due_at)
     if net.name == "x":
         server: XServer = net.extra["server"]
         server.seed_tweet(first.parts[0].text)

@@ -206,7 +206,8 @@ def test_no_secret_in_logs_errors_database_or_outbox(
         drain(store, registry, clock)
 
         # Errors raised straight to a caller, and account checks.
-        one = OutgoingDelivery(99, target.name, "x", (OutgoingPart(0, "refused"),), "s", "a")
+        one = OutgoingDelivery(99, target.name, "x", (OutgoingPart(0, "refused"),), "s", "a",
+                               scheduled_at=START)
         with target.server.refusing():
             with pytest.raises(PublishError) as refused:
                 target.publisher.publish_part(one, one.parts[0], None)

@@ -120,7 +120,7 @@ class Net:
     def delivery(self, parts: tuple[OutgoingPart, ...], delivery_id: int = 1,
                  store_id: str | None = None) -> OutgoingDelivery:
         return OutgoingDelivery(delivery_id, self.name, self.account or self.name, parts,
-                                store_id or uuid.uuid4().hex, "attempt-1")
+                                store_id or uuid.uuid4().hex, "attempt-1", scheduled_at=START)
 
     def wait_stored(self, count: int = 1) -> None:
         assert self.server is not None
