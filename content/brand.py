@@ -18,8 +18,10 @@ from content.networks import NETWORK_NAMES, NETWORKS, Options
 from content.text import clean_text
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# A BCP 47 tag as people write one ("en", "pt-BR", "zh-Hant"): an ISO 639 code first.
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _SECTIONS = {
-    "author": {"name", "timezone", "title"},
+    "author": {"name", "timezone", "title", "language"},
     "handles": set(NETWORK_NAMES),
     "disclaimer": {"full", "short"},
     "call_to_action": {"default", "position", *NETWORK_NAMES},
@@ -67,6 +69,9 @@ class Brand:
     platforms: tuple[str, ...] = NETWORK_NAMES
     # Per network, what the author set in its own section, as its module read it.
     network_options: Mapping[str, Options] = field(default_factory=dict)
+    # The language the author writes in (BCP 47), told to the networks that ask; None: they
+    # guess.
+    language: str | None = None
 
     def options_for(self, platform: str) -> Options:
         return self.network_options.get(platform, {})
@@ -117,6 +122,11 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
             ("author.timezone", f"unknown time zone {timezone!r}; use an IANA name such as "
              "America/New_York")
         )
+    language = data.get("author", {}).get("language")
+    if language is not None and not (isinstance(language, str) and _LANGUAGE.match(language)):
+        problems.append(("author.language", "must be a language code such as \"en\" or "
+                                            "\"pt-BR\""))
+        language = None
     disclaimer = need("disclaimer", "full")
     short = data.get("disclaimer", {}).get("short", disclaimer)
     short = clean_text("disclaimer.short", short, problems) if isinstance(short, str) else ""
@@ -181,6 +191,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         platforms=platforms,
         network_options=network_options,
         import_also_drop=also_drop,
+        language=language,
     )
 
 

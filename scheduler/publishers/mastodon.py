@@ -125,6 +125,10 @@ class MastodonPublisher(HttpPublisher):
             body["in_reply_to_id"] = previous.remote_id
         if warning:
             body["spoiler_text"] = warning
+        language = str(part.payload.get("language") or "")
+        if language:
+            # Mastodon takes an ISO 639 code (PLATFORMS.md): the tag's first subtag.
+            body["language"] = language.partition("-")[0]
         headers = {"Idempotency-Key": idempotency_key(delivery, part)}
         status = self.request("POST", self._url("/api/v1/statuses"), what, creates_post=True,
                               json=body, headers=headers)

@@ -136,9 +136,11 @@ def _server_rules(routes: Mapping[str, Route], settings: Settings) -> dict[str, 
 
 
 def _part_payload(part: Part, brand: Brand, platform: str) -> dict[str, Any]:
-    # The brand's choices for the network (its own brand section, e.g. a visibility) travel
-    # with each part, as previewed.
-    return {**part.to_json(), **rules_for(platform).payload(brand.options_for(platform))}
+    # The brand's choices for the network (its own brand section, e.g. a visibility) and the
+    # language she writes in travel with each part, as previewed.
+    language = {"language": brand.language} if brand.language else {}
+    return {**part.to_json(), **language,
+            **rules_for(platform).payload(brand.options_for(platform))}
 
 
 def content_key(delivery: Delivery, images: list[list[NewImage]]) -> str:

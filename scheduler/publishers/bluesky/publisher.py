@@ -126,19 +126,21 @@ class BlueskyPublisher(HttpPublisher):
             if len(image.data) > MAX_BLOB_BYTES:
                 raise Permanent(f"{what}: image {position} is {len(image.data)} bytes; "
                                 f"Bluesky takes at most {MAX_BLOB_BYTES}")
+        rkey = _record_key(delivery, part.index)
         session = self._current(what)
-        rkey = record_key(delivery.store_id, delivery.id, part.index)
         uri = f"at://{session.did}/{POST}/{rkey}"
         record: dict[str, Any] = {
             "$type": POST,
             "text": part.text,
             "createdAt": timestamp(self.clock()),
         }
+        if part.payload.get("language"):
+            record["langs"] = [str(part.payload["language"])]  # BCP 47, as the lexicon says
         facets = self._facets(part, what)
         if facets:
             record["facets"] = facets
         if previous is not None:
-            root = f"at://{session.did}/{POST}/{record_key(delivery.store_id, delivery.id, 0)}"
+            root = f"at://{session.did}/{POST}/{_record_key(delivery, 0)}"
             record["reply"] = {"root": self._ref(root, what), "parent": self._ref(
                 previous.remote_id, what)}
         embed = self._embed(part, facets, what)
@@ -161,7 +163,7 @@ class BlueskyPublisher(HttpPublisher):
     def lookup(self, delivery: OutgoingDelivery, part: OutgoingPart) -> Lookup:
         what = _what(delivery, part)
         session = self._current(what)
-        rkey = record_key(delivery.store_id, delivery.id, part.index)
+        rkey = _record_key(delivery, part.index)
         uri = f"at://{session.did}/{POST}/{rkey}"
         found = self._get_record(uri, what)
         if found is None:
@@ -424,6 +426,14 @@ def _json(response: requests.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _record_key(delivery: OutgoingDelivery, index: int) -> str:
+    """The part's record key, made from the delivery's identity and its scheduled time."""
+    if delivery.scheduled_at is None:
+        raise Permanent(f"Bluesky: delivery {delivery.id} has no scheduled time, which its "
+                        "record keys are made from")
+    return record_key(delivery.store_id, delivery.id, index, delivery.scheduled_at)
 
 
 def _what(delivery: OutgoingDelivery, part: OutgoingPart) -> str:
