@@ -233,6 +233,22 @@ def test_retry_resumes_and_reschedule_refuses_a_partly_published_delivery(
     assert set(live) == {0}  # resumes after the live part
 
 
+def test_a_delivery_whose_last_attempt_is_unresolved_keeps_its_time(
+    store: Store, clock: Clock, make_post: MakePost,
+) -> None:
+    # A network may name the post by its scheduled time (Bluesky's record keys): moving it
+    # before the lookup would lose the post that may have landed.
+    q.queue_posts(store, [make_post(clock.now)], clock())
+    [held] = claim(store, clock)
+    assert inflight.load(store, held)[0].scheduled_at == clock.now
+    clock.advance(minutes=5)  # the lease runs out mid-publish: requeued, to be looked up
+    assert reap(store, clock()) == [held.id]
+    with pytest.raises(IllegalTransition, match="may already be on the network"):
+        q.reschedule(store, [q.Move(held.id, clock.now + timedelta(hours=1))], clock())
+    [row] = q.list_deliveries(store, ids=[held.id])
+    assert row.reconcile and row.due_at == held.due_at
+
+
 def test_images_are_stored_once_and_come_back_in_order(store: Store, clock: Clock,
                                                        make_post: MakePost) -> None:
     image = NewImage(b"\x89PNG fake", "PNG", 1600, 900, "A quote card")
