@@ -18,6 +18,7 @@ from content.post import Post
 
 def compose(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
     """The delivery for one network. Raises DoesNotFit when the post cannot be made to fit."""
+    rules = rules.for_account(brand.options_for(rules.name))
     delivery = format_text(post, brand, rules)
     images = plan_images(post, brand, rules)
     if not images:

@@ -107,6 +107,10 @@ def ignores_server(rules: NetworkRules, limits: ServerLimits) -> NetworkRules:
     return rules
 
 
+def as_published(rules: NetworkRules, options: Options) -> NetworkRules:
+    return rules
+
+
 @dataclass(frozen=True)
 class NetworkRules:
     """What one network accepts, and how it counts. `measure` returns the length as the network
@@ -129,6 +133,8 @@ class NetworkRules:
     reserve: Callable[[NetworkRules, Options], Reservation | None] = nothing_reserved
     part_payload: Callable[[Options], dict[str, Any]] = text_only
     server: Callable[[NetworkRules, ServerLimits], NetworkRules] = ignores_server
+    # How the brand's own section changes the rules for her account (X's longer posts).
+    account: Callable[[NetworkRules, Options], NetworkRules] = as_published
 
     def problem(self, text: str) -> str | None:
         """A reason other than length why the network would refuse `text`, or None."""
@@ -155,3 +161,7 @@ class NetworkRules:
     def with_server(self, limits: ServerLimits) -> NetworkRules:
         """The same network on a server that sets its own limits."""
         return self.server(self, limits)
+
+    def for_account(self, options: Options) -> NetworkRules:
+        """The rules for the author's account, given the brand's options for this network."""
+        return self.account(self, options)
