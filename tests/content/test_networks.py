@@ -155,8 +155,10 @@ loudness = 11
     assert problems["mastodon.loudness"] == "unknown key"
     assert problems["mastodon.visibility"].startswith("must be one of public, unlisted")
     assert problems["mastodon.content_warning"] == "must be text"
-    with pytest.raises(BrandError, match=r"\bx: unknown section"):
-        parse_brand(BRAND_TEXT + '\n[x]\nvisibility = "public"\n')  # X has no section of its own
+    with pytest.raises(BrandError, match=r"\bx\.visibility: unknown key"):
+        parse_brand(BRAND_TEXT + '\n[x]\nvisibility = "public"\n')  # X's section has no such key
+    with pytest.raises(BrandError, match=r"\bmyspace: unknown section"):
+        parse_brand(BRAND_TEXT + '\n[myspace]\nvisibility = "public"\n')  # no such network
 
 
 def test_the_content_warning_takes_its_counted_length_from_every_part() -> None:
