@@ -58,8 +58,8 @@ class OutgoingDelivery:
     store_id: str
     attempt_id: str
     # When the author wants it out (the store's due time; it moves only by a reschedule, which
-    # a delivery with anything live cannot have). A network may derive stable names from it
-    # (record keys made from it). None only in a delivery built by hand without one.
+    # a delivery with anything live cannot have). A network may derive stable names from it,
+    # such as record keys. None only in a delivery built by hand without one.
     scheduled_at: datetime | None = None
 
 

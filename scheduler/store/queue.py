@@ -564,8 +564,8 @@ def reschedule(store: Store, moves: Sequence[Move], now: datetime) -> list[Deliv
                     f"delivery {row.id} is partly published ({row.live_parts} of {row.parts} "
                     "parts live); `crier queue retry` it to send the rest; nothing was changed")
             if row.reconcile:
-                # Its last attempt may have landed, and a network may name the post by its
-                # time (its record keys): a new time would lose track of it.
+                # Its last attempt may have landed, and a network may name the post after its
+                # time (a record key): a new time would lose track of it.
                 raise IllegalTransition(
                     f"delivery {row.id} may already be on the network (its last attempt got "
                     "no answer) and is looked up before anything is sent again; reschedule it "
