@@ -26,7 +26,13 @@ SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 class MediaError(CrierError):
-    """The host cannot take or serve an image; says what to fix, never a secret."""
+    """The host cannot take or serve an image; says what to fix, never a secret. `transient`:
+    the host did not answer (worth trying again later, as nothing was published); otherwise
+    a setting or a permission is wrong, and trying again changes nothing."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class MediaHost(Protocol):

@@ -127,8 +127,10 @@ class BucketHost:
         if kind in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
                     "ConnectionClosedError"):
             return MediaError(f"{what}: the service at {self.endpoint or 'AWS S3'} did not "
-                              "answer; check CRIER_MEDIA_S3_ENDPOINT_URL and the network")
-        return MediaError(f"{what}: {kind}" + (f" ({code})" if code else ""))
+                              "answer; check CRIER_MEDIA_S3_ENDPOINT_URL and the network",
+                              transient=True)
+        # Anything else (a 5xx the retries did not get past, throttling): worth another try.
+        return MediaError(f"{what}: {kind}" + (f" ({code})" if code else ""), transient=True)
 
 
 def _code(exc: Exception) -> str:

@@ -147,6 +147,7 @@ def test_no_such_bucket_says_so(bucket_server: BucketServer) -> None:
         host(bucket_server.settings("crier-no-such-bucket")).public_url(image())
     message = str(err.value)
     assert "no such bucket" in message and "CRIER_MEDIA_S3_BUCKET" in message
+    assert not err.value.transient  # a setting to fix: trying again changes nothing
     assert KEY_ID not in message and SECRET not in message
 
 
@@ -206,6 +207,7 @@ def test_an_unreachable_service_names_the_endpoint_variable() -> None:
     with pytest.raises(MediaError) as err:
         host(settings).public_url(image())
     assert "CRIER_MEDIA_S3_ENDPOINT_URL" in str(err.value)
+    assert err.value.transient  # nothing was published: a later attempt may get through
 
 
 @pytest.mark.parametrize(("env", "variable"), [
