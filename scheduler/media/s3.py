@@ -13,8 +13,7 @@ never on import: reading the registry stays cheap.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,9 +39,6 @@ class BucketHost:
     ttl_s: int
     client: Any  # a boto3 S3 client
     endpoint: str | None = None
-    # Names known to be in the bucket: asked once per process, not before every post.
-    _stored: set[str] = field(default_factory=set, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def name(self) -> str:
@@ -69,14 +65,10 @@ class BucketHost:
                    _client(settings, endpoint, key_id, secret), endpoint)
 
     def public_url(self, image: OutgoingImage) -> str:
+        # Asked each time, not remembered: a bucket's lifecycle rule may have removed it since.
         key = file_name(image)
-        with self._lock:
-            known = key in self._stored
-        if not known:
-            if not self._exists(key):
-                self._put(key, image)
-            with self._lock:
-                self._stored.add(key)
+        if not self._exists(key):
+            self._put(key, image)
         try:
             url: str = self.client.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket, "Key": key},
