@@ -417,11 +417,14 @@ class LinkedInPublisher(HttpPublisher):
 
     def _permission_words(self) -> str:
         if self.is_person:
-            return ("the token may not do this: it needs the scope w_member_social (the "
-                    "\"Share on LinkedIn\" product; generate the token with it)")
+            return ("the token lacks a permission this needs: posting needs the scope "
+                    "w_member_social (the \"Share on LinkedIn\" product; generate the token "
+                    "with it); reading the author's posts needs r_member_social, which LinkedIn "
+                    "grants to approved partners only")
         return (f"the token may not act for {self.author}: posting as an organization needs "
                 "w_organization_social (the Community Management API) and a member who is an "
-                "administrator or content admin of the page")
+                "administrator or content admin of the page; reading its posts needs "
+                "r_organization_social")
 
     def _api_headers(self) -> dict[str, str]:
         return {"LinkedIn-Version": self.version, "X-Restli-Protocol-Version": RESTLI_VERSION}

@@ -18,6 +18,7 @@ not verified against LinkedIn itself):
   escapes the next reserved character, `{hashtag|\\#|word}` is a hashtag and
   `@[Name](urn:li:...)` a mention; at the first other reserved character LinkedIn **silently
   cuts** the post: the fake stores and shows it cut there, and answers 201 all the same.
+- A URN in a path (the comments of a post) must be percent-encoded, as Rest.li 2.0 wants.
 - Images: initialized by the author, uploaded (JPG, GIF or PNG under 36,152,320 pixels) before a
   post uses them; an unknown or not uploaded id is refused 422. Multi-image: 2 to 20.
 - The same commentary by the same author again: 422 with `errorDetails.inputErrors[].code =
@@ -32,6 +33,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from PIL import Image
 
@@ -400,7 +402,10 @@ class LinkedInServer(FakeServer):
 
     def _comment(self, request: Request) -> Response:
         member: Member = request.context["member"]
-        urn = request.params["urn"]
+        raw = request.params["urn"]
+        if ":" in raw:  # Rest.li 2.0 wants a URN in a path percent-encoded
+            raise _refuse(400, "BAD_REQUEST", "a URN in the path must be URL-encoded")
+        urn = unquote(raw)
         body = self._json(request)
         actor = str(body.get("actor") or "")
         self._may_act_as(member, actor, write=True, action="comments.CREATE")
