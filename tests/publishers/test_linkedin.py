@@ -5,9 +5,11 @@ the account check and its token expiry, and the variables' checks."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from fakes.base import FakeClock
 from fakes.inprocess import session_for
 from fakes.linkedin_server import LinkedInServer, read_little_text
 from fakes.networks import START, image
+from support import Result
 
 from content.brand import Brand
 from content.formatting import format_text
@@ -337,3 +340,76 @@ def test_over_sockets_the_publisher_reaches_the_fake_and_the_upload_address(
                                       one("Over a socket.", images=1).parts[0], None)
         assert server.post(sent.remote_id) is not None
         assert requests.get(f"{server.base_url}/v2/userinfo", timeout=5).status_code == 401
+
+
+# ---- `crier accounts check` and the desk's accounts page ------------------------------------
+
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # 09:00 in New York, the brand's zone
+
+
+def test_accounts_check_shows_whose_the_account_is_and_when_its_token_expires(
+        crier: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduler.service
+
+    monkeypatch.setattr(scheduler.service, "utc_now", lambda: NOW)
+    with LinkedInServer() as server:
+        for name, value in env_for(server, LINKEDIN_TOKEN_EXPIRES="2027-01-30").items():
+            monkeypatch.setenv(name, value)
+        table = crier("accounts", "check", "--platform", "linkedin", "--platform", "x")
+        as_json = crier("accounts", "check", "--platform", "linkedin", "--json")
+        monkeypatch.setenv("LINKEDIN_TOKEN_EXPIRES", "2026-11-28")
+        expired = crier("accounts", "check", "--platform", "linkedin")
+        server.member.revoked = True
+        revoked = crier("accounts", "check", "--platform", "linkedin", "--json")
+
+    header, *rows = table.out.splitlines()
+    assert table.code == 0 and header.split("  ")[0:1] == ["network"]
+    assert "token expires" in header
+    lines = {row.split()[0]: row for row in rows}
+    # 2027-01-30 00:00 UTC is 19:00 the day before in New York, 59 days and 10 hours away.
+    assert "2027-01-29 19:00 EST, 59 days left" in lines["LinkedIn"]
+    assert " ok " in lines["LinkedIn"] and "Ada Author (urn:li:person:crierAuthor1)" in \
+        lines["LinkedIn"]
+    assert "X_API_KEY" in lines["X"] and "days left" not in lines["X"]
+
+    [check] = json.loads(as_json.out)
+    assert check["ok"] is True and check["expires_at"] == "2027-01-30T00:00:00+00:00"
+    assert check["days_left"] == 59 and check["expires"] == "2027-01-29 19:00 EST, 59 days left"
+
+    assert "expired 2026-11-27 19:00 EST, 3 days ago" in expired.out
+    assert "LINKEDIN_TOKEN_EXPIRES is past" in expired.out
+
+    [gone] = json.loads(revoked.out)
+    assert revoked.code == 1 and gone["ok"] is False and "REVOKED_ACCESS_TOKEN" in gone["detail"]
+    assert "token generator" in gone["detail"]
+    everything = table.out + as_json.out + expired.out + revoked.out + revoked.err
+    assert server.member.token not in everything
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_the_desks_accounts_page_shows_the_expiry_after_a_check(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from scheduler.service import Service
+    from scheduler.settings import sqlite_url
+    from scheduler.web import create_app
+
+    with LinkedInServer() as server:
+        env = {**env_for(server, LINKEDIN_TOKEN_EXPIRES="2027-01-30"),
+               "CRIER_BRAND": str(PROJECT_ROOT / "brand.toml"),
+               "CRIER_DATA_DIR": str(tmp_path / "data"),
+               "CRIER_DATABASE_URL": sqlite_url(tmp_path / "crier.db"),
+               "CRIER_OUTBOX_DIR": str(tmp_path / "outbox")}
+        service = Service(Settings.from_env(env), clock=lambda: NOW)
+        try:
+            client = TestClient(create_app(service), base_url="http://127.0.0.1:8080")
+            before = client.get("/accounts").text
+            csrf = re.search(r'data-csrf="([^"]+)"', before)
+            assert csrf is not None
+            after = client.post("/accounts", data={"csrf": csrf.group(1)}).text
+        finally:
+            service.close()
+    row = after.split("<td>LinkedIn</td>")[1].split("</tr>")[0]
+    assert "2027-01-29 19:00 EST, 59 days left" in row and "Ada Author" in row
+    assert "59 days left" not in before  # the page calls no network until asked
+    assert server.member.token not in before + after
