@@ -281,7 +281,16 @@ class LinkedInPublisher(HttpPublisher):
         return AccountStatus(found, self.redact(detail + self._expiry_words()), self.expires_at)
 
     def fetch_identity(self, what: str) -> dict[str, Any]:
-        info = self.request("GET", self._userinfo_url(), f"{what}: checking the account")
+        what = f"{what}: checking the account"
+        response = self.send("GET", self._userinfo_url(), what)
+        if response.status_code == 403:
+            raise Permanent(self.redact(
+                f"{what}: LinkedIn said 403 {self.words(response)}: the token was made without "
+                "the scopes openid and profile, so LinkedIn will not say whose it is; generate "
+                f"it again with openid profile w_member_social ({TOKEN_GENERATOR})"))
+        if not 200 <= response.status_code < 300:
+            raise self.refusal(response, what, creates_post=False)
+        info = self.json_body(response, what, creates_post=False)
         if not isinstance(info, dict) or not info.get("sub"):
             raise Permanent(f"{what}: LinkedIn did not say whose the token is")
         return info

@@ -292,6 +292,11 @@ def test_check_account_says_whose_the_token_is_and_when_it_expires(
     past = publisher_for(server, fake_clock, LINKEDIN_TOKEN_EXPIRES="2026-01-31").check_account()
     assert "LINKEDIN_TOKEN_EXPIRES is past" in past.detail
 
+    server.member.scopes.discard("profile")
+    unnamed = publisher_for(server, fake_clock).check_account()
+    assert not unnamed.ok and "openid profile w_member_social" in unnamed.detail
+    server.member.scopes.add("profile")
+
     other = publisher_for(server, fake_clock, LINKEDIN_AUTHOR_URN="urn:li:person:someoneElse")
     mismatch = other.check_account()
     assert not mismatch.ok and "LINKEDIN_AUTHOR_URN=urn:li:person:crierAuthor1" in mismatch.detail
