@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests  # type: ignore[import-untyped]
 
@@ -351,8 +351,10 @@ class LinkedInPublisher(HttpPublisher):
         if not upload_url or not urn:
             raise Permanent(self.redact(f"{what}: LinkedIn answered the upload request without "
                                         "an upload address or an image id"))
-        response = self.send("PUT", upload_url, what, data=image.data,
-                             headers={"Content-Type": mime_of(image.format)})
+        headers: dict[str, str | None] = {"Content-Type": mime_of(image.format)}
+        if not self._trusted(upload_url):
+            headers["Authorization"] = None  # requests then sends none: the token stays home
+        response = self.send("PUT", upload_url, what, data=image.data, headers=headers)
         if not 200 <= response.status_code < 300:
             raise self.refusal(response, what, creates_post=False)
         media = {"id": urn}
@@ -434,6 +436,13 @@ class LinkedInPublisher(HttpPublisher):
                 "w_organization_social (the Community Management API) and a member who is an "
                 "administrator or content admin of the page; reading its posts needs "
                 "r_organization_social")
+
+    def _trusted(self, url: str) -> bool:
+        """Whether the token may go to `url`: LinkedIn's own hosts, or the API's (a test
+        server, a proxy). LinkedIn's upload addresses carry the token, as its docs show."""
+        host = (urlsplit(url).hostname or "").lower()
+        return (host == "linkedin.com" or host.endswith(".linkedin.com")
+                or host == urlsplit(self.base_url).hostname)
 
     def _api_headers(self) -> dict[str, str]:
         return {"LinkedIn-Version": self.version, "X-Restli-Protocol-Version": RESTLI_VERSION}

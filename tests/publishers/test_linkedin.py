@@ -143,6 +143,19 @@ def test_a_post_carries_the_headers_the_body_and_its_images_uploaded_first(
     assert media["altText"] == "alt 0" and media["id"].startswith("urn:li:image:")
 
 
+def test_the_token_goes_to_no_upload_address_off_linkedins_hosts(
+        server: LinkedInServer, fake_clock: FakeClock) -> None:
+    server.upload_host = "uploads.example.net"  # served in-process all the same
+    delivery = one("A picture.", images=1)
+    with pytest.raises(Permanent):  # the fake wants a token on the upload: refused, 401
+        publisher_for(server, fake_clock).publish_part(delivery, delivery.parts[0], None)
+    (put,) = server.requests_to("PUT")
+    assert "authorization" not in put.headers and server.posts == []
+    server.upload_host = None
+    publisher_for(server, fake_clock).publish_part(delivery, delivery.parts[0], None)
+    assert server.requests_to("PUT")[-1].headers["authorization"].startswith("Bearer ")
+
+
 def test_an_image_not_uploaded_is_refused_by_the_fake(server: LinkedInServer) -> None:
     headers = {"Authorization": f"Bearer {server.member.token}",
                "LinkedIn-Version": DEFAULT_VERSION, "X-Restli-Protocol-Version": "2.0.0"}

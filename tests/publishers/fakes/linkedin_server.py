@@ -154,6 +154,7 @@ class LinkedInServer(FakeServer):
         super().__init__(clock=clock)
         self.versions = versions or served_versions()
         self.posts_per_day = posts_per_day
+        self.upload_host: str | None = None  # hand out upload addresses on another host
         self.members: dict[str, Member] = {}  # by token
         self.posts: list[LinkedInPost] = []
         self.images: dict[str, LinkedInImage] = {}  # by URN
@@ -381,7 +382,12 @@ class LinkedInServer(FakeServer):
         self.images[urn] = LinkedInImage(urn, owner, key)
         return Response(200, {"value": {
             "uploadUrlExpiresAt": int((self.clock.now() + DAY) * 1000),
-            "uploadUrl": f"{self.base_url}/dms-uploads/{key}", "image": urn}})
+            "uploadUrl": f"{self._upload_base()}/dms-uploads/{key}", "image": urn}})
+
+    def _upload_base(self) -> str:
+        if self.upload_host is None:
+            return self.base_url
+        return f"http://{self.upload_host}:{self.port}"
 
     def _upload(self, request: Request) -> Response:
         image = next((i for i in self.images.values()
