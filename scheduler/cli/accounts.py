@@ -1,4 +1,5 @@
-"""`crier accounts check`: per network, where its posts go and whether the account works.
+"""`crier accounts check`: per network, where its posts go, whether the account works, whose it
+is, and when its token expires (the author's zone, days left).
 
 Names variables, never shows their values. Exit 1 when a configured account does not work.
 """
@@ -9,6 +10,7 @@ import argparse
 import json
 
 from content.networks import rules_for
+from scheduler.cli.tables import table
 from scheduler.service import Service
 
 Sub = argparse._SubParsersAction  # noqa: SLF001 - argparse has no public name for it
@@ -21,7 +23,7 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
         "check", help="which networks publish for real, and whether their accounts work",
         description="For each network: whether it publishes for real or to the outbox, which "
         "variables are missing, and for a configured account whether the network accepts "
-        "its credentials. Never prints a secret.")
+        "its credentials, whose they are and when the token expires. Never prints a secret.")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.add_argument("--platform", action="append", default=[],
                        help="only this network (repeatable)")
@@ -33,9 +35,8 @@ def run(args: argparse.Namespace, service: Service) -> int:
     if args.json:
         print(json.dumps([c.to_json() for c in checks], ensure_ascii=False, indent=2))
     else:
-        print(f"{'network':<10} {'via':<7} {'account':<7} detail")
-        for c in checks:
-            display = rules_for(c.network).display
-            verdict = {None: "-", True: "ok", False: "FAILED"}[c.ok]
-            print(f"{display:<10} {c.publisher:<7} {verdict:<7} {c.detail}")
+        rows = [[rules_for(c.network).display, c.publisher,
+                 {None: "-", True: "ok", False: "FAILED"}[c.ok], c.expires or "-", c.detail]
+                for c in checks]
+        print(table(["network", "via", "account", "token expires", "detail"], rows))
     return 1 if any(c.ok is False for c in checks) else 0

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from content.brand import Brand
 from content.compose import compose_all
 from content.delivery import Delivery, Part
+from content.errors import CrierError
 from content.networks import NETWORK_NAMES, check_platform, rules_for
 from scheduler import timing
 from scheduler.config import load_brand, load_post
@@ -283,7 +284,13 @@ class Service:
 
     # -- accounts and the daemon ------------------------------------------------------------------
     def accounts(self, platforms: Sequence[str] = ()) -> list[AccountCheck]:
-        return check_accounts(self.settings, list(platforms))
+        """Each account checked with its network; token expiries in the author's zone (UTC
+        when the brand file cannot be read: checking accounts does not need it)."""
+        try:
+            zone = self.brand.timezone
+        except CrierError:
+            zone = "UTC"
+        return check_accounts(self.settings, list(platforms), zone=zone, now=self.clock())
 
     def daemon(self, *, until_idle: bool = False, workers: int | None = None,
                lease: float | None = None, poll: float | None = None,

@@ -66,7 +66,7 @@ def test_the_registry_is_what_the_publisher_modules_declare() -> None:
     from content.networks import NETWORK_NAMES as PLATFORM_NAMES
     from scheduler.publishers import account_variables, accounts, secret_values
 
-    assert set(DECLARATIONS) == {"outbox", "x", "bluesky", "mastodon"}
+    assert set(DECLARATIONS) == {"outbox", "x", "bluesky", "mastodon", "linkedin"}
     for key, spec in DECLARATIONS.items():
         assert spec.network == key and (key == "outbox" or key in PLATFORM_NAMES)
         assert set(spec.secrets) <= set(spec.variables) | set(spec.optional)
@@ -85,8 +85,10 @@ def test_the_registry_is_what_the_publisher_modules_declare() -> None:
     assert list(listed) == list(PLATFORM_NAMES)
     assert listed["mastodon"].live and listed["mastodon"].missing == ()
     assert not listed["x"].live and "X_API_SECRET" in listed["x"].missing
-    assert (listed["linkedin"].variables, listed["linkedin"].live) == ((), False)
-    assert "no LinkedIn publisher yet" in (route("linkedin", settings).note or "")
+    assert listed["linkedin"].missing == ("LINKEDIN_ACCESS_TOKEN", "LINKEDIN_AUTHOR_URN")
+    assert "LINKEDIN_AUTHOR_URN" in (route("linkedin", settings).note or "")
+    assert (listed["threads"].variables, listed["threads"].live) == ((), False)
+    assert "no Threads publisher yet" in (route("threads", settings).note or "")
     assert route("mastodon", settings).account == "mastodon:https://m.example"
     assert set(secret_values(settings)) == {"tok-123456", "k"}
     assert {"X_API_BASE_URL", "BLUESKY_SERVICE", "MASTODON_BASE_URL"} <= account_variables()

@@ -1,6 +1,6 @@
 """Fixtures of the publisher tests: the reference PDS (once per session), the brand, the fake
-servers' clock, and the networks under test (`net`: each of X, Mastodon, Bluesky; in-process
-unless the test asks for `sockets`). The harness itself is `fakes/networks.py`."""
+servers' clock, and the networks under test (`net`: each of X, Mastodon, LinkedIn, Bluesky;
+in-process unless the test asks for `sockets`). The harness itself is `fakes/networks.py`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from fakes.networks import (
     Net,
     Run,
     make_bluesky,
+    make_linkedin,
     make_mastodon,
     make_outbox,
     make_x,
@@ -67,6 +68,8 @@ def net_factory(request: pytest.FixtureRequest, fake_clock: FakeClock,
                 return make_x(stack, fake_clock, tmp_path, sockets=sockets)
             if name == "mastodon":
                 return make_mastodon(stack, fake_clock, tmp_path, sockets=sockets)
+            if name == "linkedin":
+                return make_linkedin(stack, fake_clock, tmp_path, sockets=sockets)
             if name == "bluesky":
                 return make_bluesky(stack, request.getfixturevalue("pds"), tmp_path,
                                     sockets=sockets)

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import fakes.networks as contract
 import pytest
 from fakes.base import FakeServer
+from fakes.linkedin_server import LinkedInServer
 from fakes.mastodon_server import MastodonServer
 from fakes.pds import PdsInfo
 from fakes.x_server import XServer
@@ -37,6 +38,7 @@ from scheduler.publishers import Registry, secret_values
 from scheduler.publishers.base import OutgoingDelivery, OutgoingPart, Publisher, PublishError
 from scheduler.publishers.bluesky.publisher import BlueskyPublisher
 from scheduler.publishers.http import Redactor, status_failed
+from scheduler.publishers.linkedin import LinkedInPublisher
 from scheduler.publishers.mastodon import MastodonPublisher
 from scheduler.publishers.outbox import OutboxPublisher
 from scheduler.publishers.x import XPublisher
@@ -51,6 +53,7 @@ SECRETS = {
     "X_ACCESS_TOKEN_SECRET": "sekrit-token-secret-0R5j",
     "MASTODON_ACCESS_TOKEN": "sekrit-mastodon-token-1T6k",
     "BLUESKY_APP_PASSWORD": "sekrit-bluesky-app-password-2Y7m",
+    "LINKEDIN_ACCESS_TOKEN": "sekrit-linkedin-token-4P9q",
 }
 # The media bucket's credentials (read by scheduler/media/s3.py, redacted like the networks').
 MEDIA_SECRETS = {
@@ -71,6 +74,7 @@ class Target:
     echo_status: int
     env: dict[str, str]
     secrets: list[str] = field(default_factory=list)
+    too_long: str = "a" * 600  # over every limit but LinkedIn's
 
 
 def x_target(stack: contextlib.ExitStack, tmp_path: Path) -> Target:
@@ -108,6 +112,19 @@ def bluesky_target(stack: contextlib.ExitStack, tmp_path: Path, pds: PdsInfo) ->
             "message": f"password {SECRETS['BLUESKY_APP_PASSWORD']} refused"}
     return Target("bluesky", publisher, proxy, "/xrpc/com.atproto.repo.createRecord", echo,
                   400, env)
+
+
+def linkedin_target(stack: contextlib.ExitStack, tmp_path: Path) -> Target:
+    server = stack.enter_context(LinkedInServer(token=SECRETS["LINKEDIN_ACCESS_TOKEN"]))
+    env = {"LINKEDIN_ACCESS_TOKEN": SECRETS["LINKEDIN_ACCESS_TOKEN"],
+           "LINKEDIN_AUTHOR_URN": server.member.urn, "LINKEDIN_API_URL": f"{server.base_url}/rest",
+           "LINKEDIN_TOKEN_EXPIRES": "2026-04-30", "CRIER_DATA_DIR": str(tmp_path / "data")}
+    echo = {"status": 422, "code": "UNPROCESSABLE_ENTITY",
+            "message": f"Bearer {SECRETS['LINKEDIN_ACCESS_TOKEN']} may not post this"}
+    # The daemon's clock starts at START: a 429 waits for the midnight after it, not today's.
+    publisher = LinkedInPublisher.from_settings(Settings.from_env(env), clock=lambda: START)
+    return Target("linkedin", publisher, server, "/rest/posts", echo, 422, env,
+                  too_long="a" * 3001)
 
 
 def queue(store: Store, target: Target, parts: tuple[OutgoingPart, ...], due_minutes: int,
@@ -167,7 +184,7 @@ def leaks(text: str, secrets: list[str]) -> list[str]:
     return [s for s in secrets if s in text or quote(s, safe="") in text]
 
 
-NETWORKS = ["x", "mastodon", pytest.param("bluesky", marks=pytest.mark.pds)]
+NETWORKS = ["x", "mastodon", "linkedin", pytest.param("bluesky", marks=pytest.mark.pds)]
 
 
 @pytest.mark.parametrize("name", NETWORKS)
@@ -182,6 +199,8 @@ def test_no_secret_in_logs_errors_database_or_outbox(
             target = x_target(stack, tmp_path)
         elif name == "mastodon":
             target = mastodon_target(stack, tmp_path)
+        elif name == "linkedin":
+            target = linkedin_target(stack, tmp_path)
         else:
             target = bluesky_target(stack, tmp_path, request.getfixturevalue("pds"))
         store = Store.open(f"sqlite:///{tmp_path / 'crier.db'}")
@@ -191,7 +210,7 @@ def test_no_secret_in_logs_errors_database_or_outbox(
         clock = Clock(START)
 
         # A thread through a lost answer, a 5xx and a 429; a copy of it to the outbox.
-        parts = contract.thread_parts(brand, name)
+        parts = contract.post_parts(brand, name)
         thread = queue(store, target, parts, 0)
         queue(store, target, parts, 0, platform="threads", publisher="outbox")
         target.server.drop_after_store(path=target.create_path)
@@ -202,7 +221,7 @@ def test_no_secret_in_logs_errors_database_or_outbox(
         # A refusal that quotes the secrets back, and one too long.
         target.server.error(target.echo_status, path=target.create_path, body=target.echo)
         echoed = queue(store, target, (OutgoingPart(0, "echo"),), 60 * 24)
-        too_long = queue(store, target, (OutgoingPart(0, "a" * 600),), 60 * 24 + 1)
+        too_long = queue(store, target, (OutgoingPart(0, target.too_long),), 60 * 24 + 1)
         drain(store, registry, clock)
 
         # Errors raised straight to a caller, and account checks.

@@ -3,10 +3,10 @@ network's publisher wired to its server (in-process by default, over a socket wh
 about sockets), how to read back what the server holds, and the store-and-daemon run of the
 end-to-end tests. Imported by the tests in `tests/publishers/` (fixtures: its conftest.py).
 
-X and Mastodon publish to the fakes (the networks' rules, fault switches); Bluesky to the real
-reference PDS, reached through a small proxy that injects the same faults; the outbox takes part
-where it can. What is on the server is read back from the server itself (the fakes' stores, the
-PDS's `listRecords`).
+X, Mastodon and LinkedIn publish to the fakes (the networks' rules, fault switches); Bluesky to
+the real reference PDS, reached through a small proxy that injects the same faults; the outbox
+takes part where it can. What is on the server is read back from the server itself (the fakes'
+stores, the PDS's `listRecords`).
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from requests.adapters import HTTPAdapter
 from support import Clock
 
 from content.brand import Brand
+from content.networks import NETWORKS as RULES
 from scheduler.config import PROJECT_ROOT, load_brand
 from scheduler.daemon import Daemon, DaemonConfig
 from scheduler.publishers import Registry
@@ -44,6 +45,7 @@ from scheduler.publishers.base import (
 )
 from scheduler.publishers.bluesky.cards import fetch_link_card
 from scheduler.publishers.bluesky.publisher import BlueskyPublisher
+from scheduler.publishers.linkedin import LinkedInPublisher, next_midnight
 from scheduler.publishers.mastodon import (
     MastodonPublisher,
 )
@@ -55,6 +57,7 @@ from scheduler.store import queue as q
 
 from .base import FakeClock, FakeServer, Request, Response, Route
 from .inprocess import session_for
+from .linkedin_server import LinkedInServer
 from .mastodon_server import MastodonServer
 from .pds import PdsInfo, require_node, running_pds
 from .x_server import XServer
@@ -92,6 +95,18 @@ def thread_parts(brand: Brand, platform: str, tag: str = "") -> tuple[OutgoingPa
                  for i, text in enumerate(texts))
 
 
+def post_parts(brand: Brand, platform: str, tag: str = "") -> tuple[OutgoingPart, ...]:
+    """The contract's post as `platform` takes it: the four-part thread, or, on a network
+    without threads, one post holding all of it (the images, the disclaimer last), in the
+    network's own syntax as the formatter would send it."""
+    parts = thread_parts(brand, platform, tag)
+    rules = RULES.get(platform)
+    if rules is None or rules.thread:
+        return parts
+    text = "\n\n".join(re.sub(r" \(\d/4\)$", "", p.text) for p in parts)
+    return (OutgoingPart(0, rules.escape(text), parts[0].images),)
+
+
 @dataclass(frozen=True)
 class ServerPost:
     """A post as the server holds it."""
@@ -116,6 +131,9 @@ class Net:
     env: dict[str, str] = field(default_factory=dict)
     account: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # When a 429 armed to reset at an epoch makes the publisher come back: that epoch, unless
+    # the network names no reset and the publisher follows the network's documented window.
+    reset_at: Callable[[float], datetime] = lambda epoch: datetime.fromtimestamp(epoch, UTC)
 
     def delivery(self, parts: tuple[OutgoingPart, ...], delivery_id: int = 1,
                  store_id: str | None = None) -> OutgoingDelivery:
@@ -313,6 +331,29 @@ def make_bluesky(stack: contextlib.ExitStack, pds: PdsInfo, tmp_path: Path, *,
                {"did": did, "pds": pds, "proxy": proxy, "handle": handle})
 
 
+def make_linkedin(stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: Path, *,
+                  sockets: bool = False) -> Net:
+    server = stack.enter_context(LinkedInServer(clock=fake_clock))
+    env = {"LINKEDIN_ACCESS_TOKEN": server.member.token,
+           "LINKEDIN_AUTHOR_URN": server.member.urn,
+           "LINKEDIN_API_URL": f"{server.base_url}/rest", "CRIER_HTTP_TIMEOUT": TIMEOUT,
+           "CRIER_DATA_DIR": str(tmp_path / "data")}
+
+    def now() -> datetime:
+        return datetime.fromtimestamp(fake_clock.now(), UTC)
+
+    def posts() -> list[ServerPost]:
+        with server.lock:
+            return [ServerPost(p.urn, p.commentary, None, tuple(alt for _, alt in p.images))
+                    for p in server.posts]
+
+    publisher = LinkedInPublisher.from_settings(Settings.from_env(env),
+                                                session=_session(server, sockets), clock=now)
+    return Net("linkedin", publisher, server, "/rest/posts", posts,
+               "exceeds the maximum allowed 3000", env, f"linkedin:{server.member.urn}",
+               {"server": server}, reset_at=lambda epoch: next_midnight(now()))
+
+
 def make_outbox(tmp_path: Path) -> Net:
     root = tmp_path / "outbox"
     publisher = OutboxPublisher(root)
@@ -329,7 +370,7 @@ def make_outbox(tmp_path: Path) -> Net:
     return Net("outbox-test", publisher, None, "", posts, "", {}, "outbox:test")
 
 
-NETWORKS = ["x", "mastodon", pytest.param("bluesky", marks=pytest.mark.pds)]
+NETWORKS = ["x", "mastodon", "linkedin", pytest.param("bluesky", marks=pytest.mark.pds)]
 
 def _session(server: FakeServer, sockets: bool) -> requests.Session | None:
     """None: the publisher's own session, to the server's port; else one served in-process."""
@@ -337,7 +378,7 @@ def _session(server: FakeServer, sockets: bool) -> requests.Session | None:
 
 
 def parts_of(net: Net, brand: Brand, tag: str = "") -> tuple[OutgoingPart, ...]:
-    return thread_parts(brand, "x" if net.name == "outbox-test" else net.name, tag)
+    return post_parts(brand, "x" if net.name == "outbox-test" else net.name, tag)
 
 
 def settle(net: Net, delivery: OutgoingDelivery, part: OutgoingPart,
