@@ -44,7 +44,9 @@ DAEMONS = 3
 # Enough accounts that 3 daemons x 4 workers stay busy (one delivery per account at a time).
 ACCOUNTS = 48
 LEASE_SECONDS = 3  # a killed daemon's deliveries come back after this; long beside one send
-TIMEOUT = 150.0  # seconds any single wait may take before the test gives up
+# A hang guard, not a speed limit: the test gives up only when nothing at all was published
+# for this long (a loaded machine is slow, never silent this long).
+TIMEOUT = 150.0
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -135,9 +137,11 @@ class Killer:
     aimed: int = 0  # kills of a daemon seen holding a part that had just been sent
 
     def run(self, done: Callable[[], bool], max_kills: int) -> None:
-        deadline = time.monotonic() + TIMEOUT
+        deadline, published = time.monotonic() + TIMEOUT, self._published()
         while not done():
-            assert time.monotonic() < deadline, f"not all published after {TIMEOUT} s"
+            if (now_published := self._published()) != published:
+                deadline, published = time.monotonic() + TIMEOUT, now_published
+            assert time.monotonic() < deadline, f"nothing more published in {TIMEOUT} s"
             self.fleet.check()
             if self.kills >= max_kills:
                 time.sleep(0.1)
@@ -152,6 +156,10 @@ class Killer:
                 slot = self.rng.randrange(DAEMONS)
             self.fleet.kill(slot)
             self.kills += 1
+
+    def _published(self) -> int:
+        """How much the networks have received so far (the sent logs' total size)."""
+        return sum(log.stat().st_size for log in self.outbox.glob("*/sent.jsonl"))
 
     def _pause(self, seconds: float, done: Callable[[], bool]) -> bool:
         """Wait `seconds`, watching the daemons; True when everything got published meanwhile."""
