@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://graph.facebook.com/v23.0"
 RECENT = 50
+DUPLICATE_POST = 506
 
 
 class FacebookPublisher(GraphPublisher):
@@ -62,6 +63,24 @@ class FacebookPublisher(GraphPublisher):
     def publish_part(self, delivery: OutgoingDelivery, part: OutgoingPart,
                      previous: Sent | None) -> Sent | Pending:
         what = self.what(delivery, part)
+        try:
+            sent = self._post(part, what)
+        except Permanent as exc:
+            if f"code {DUPLICATE_POST}" not in str(exc):
+                raise
+            # Facebook refuses a post identical to the one before it: if that one is this
+            # part, an earlier attempt landed (as X's duplicate answer means).
+            found = self._find(part, what)
+            if found is None:
+                raise
+            log.info("%s: refused as a duplicate of %s, which has its text", what, found)
+            return found
+        first_comment = part.payload.get("first_comment")
+        if first_comment:
+            self.comment(sent.remote_id, str(first_comment), what)
+        return sent
+
+    def _post(self, part: OutgoingPart, what: str) -> Sent:
         if len(part.images) == 1:
             answer = self._photo(part.images[0], what, caption=part.text)
             post_id = str(answer.get("post_id") or answer.get("id") or "")
@@ -76,9 +95,6 @@ class FacebookPublisher(GraphPublisher):
         if not post_id:
             raise UnknownOutcome(self.redact(f"{what}: Facebook answered without a post id"))
         log.info("%s: posted as %s", what, post_id)
-        first_comment = part.payload.get("first_comment")
-        if first_comment:
-            self.comment(post_id, str(first_comment), what)
         return Sent(post_id)
 
     def _photo(self, image: OutgoingImage, what: str, *, caption: str | None) -> dict[str, Any]:
@@ -100,18 +116,30 @@ class FacebookPublisher(GraphPublisher):
     def lookup(self, delivery: OutgoingDelivery, part: OutgoingPart) -> Lookup:
         what = self.what(delivery, part)
         try:
-            body = self.graph("GET", f"{self.account_id}/feed", f"{what}: recent posts",
-                              params={"fields": "id,message,created_time", "limit": RECENT})
+            body = self._recent(what)
         except Permanent as exc:
             return Lookup(Found.UNKNOWN, None, f"cannot read the Page's posts ({exc}); look on "
                                                "Facebook")
+        found = self._matching(body, part)
+        if found is not None:
+            return Lookup(Found.YES, found, f"post {found.remote_id} has the part's text")
+        return Lookup(Found.UNKNOWN, None, "not among the Page's recent posts, but Facebook's "
+                      "feed is ranked and may leave posts out; look on the Page")
+
+    def _recent(self, what: str) -> Any:
+        return self.graph("GET", f"{self.account_id}/feed", f"{what}: recent posts",
+                          params={"fields": "id,message,created_time", "limit": RECENT})
+
+    def _find(self, part: OutgoingPart, what: str) -> Sent | None:
+        return self._matching(self._recent(what), part)
+
+    @staticmethod
+    def _matching(body: Any, part: OutgoingPart) -> Sent | None:
         want = comparable(part.text)
         for row in (body.get("data") if isinstance(body, dict) else None) or []:
             if isinstance(row, dict) and comparable(str(row.get("message") or "")) == want:
-                return Lookup(Found.YES, Sent(str(row["id"])),
-                              f"post {row['id']} has the part's text")
-        return Lookup(Found.UNKNOWN, None, "not among the Page's recent posts, but Facebook's "
-                      "feed is ranked and may leave posts out; look on the Page")
+                return Sent(str(row["id"]))
+        return None
 
     def check_account(self) -> AccountStatus:
         try:

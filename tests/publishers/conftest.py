@@ -17,8 +17,11 @@ from fakes.networks import (
     Net,
     Run,
     make_bluesky,
+    make_facebook,
+    make_instagram,
     make_mastodon,
     make_outbox,
+    make_threads,
     make_x,
     parts_of,
     shared_pds,
@@ -67,6 +70,12 @@ def net_factory(request: pytest.FixtureRequest, fake_clock: FakeClock,
                 return make_x(stack, fake_clock, tmp_path, sockets=sockets)
             if name == "mastodon":
                 return make_mastodon(stack, fake_clock, tmp_path, sockets=sockets)
+            if name == "threads":
+                return make_threads(stack, fake_clock, tmp_path, sockets=sockets)
+            if name == "instagram":
+                return make_instagram(stack, fake_clock, tmp_path, sockets=sockets)
+            if name == "facebook":
+                return make_facebook(stack, fake_clock, tmp_path, sockets=sockets)
             if name == "bluesky":
                 return make_bluesky(stack, request.getfixturevalue("pds"), tmp_path,
                                     sockets=sockets)
