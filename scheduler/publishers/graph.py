@@ -73,8 +73,9 @@ DAILY_LIMIT = frozenset({2207042})
 # in an hour.
 QUOTA_WAIT = timedelta(hours=1)
 
-# Polling a container: Meta suggests about once a minute for at most 5 minutes; a peer saw a
-# median of about 7 s before an image container was ready (PLATFORMS.md, "Threads").
+# Polling a container: once as soon as its id is committed, then after FIRST_POLL, then every
+# POLL. Meta suggests about once a minute for at most 5 minutes; a peer saw a median of about
+# 7 s before an image container was ready (PLATFORMS.md, "Threads").
 FIRST_POLL = timedelta(seconds=10)
 POLL = timedelta(seconds=30)
 GIVE_UP = timedelta(minutes=10)  # still IN_PROGRESS: make the container again
@@ -335,8 +336,10 @@ class ContainerPublisher(GraphPublisher):
                 return self._found_or_unknown(part, container, what)
             if state == "FINISHED":
                 return self._publish(delivery, part, previous, checkpoint, what)
-            if state == "IN_PROGRESS" and self.clock() - created < GIVE_UP:
-                return Pending(checkpoint, self.clock() + POLL,
+            age = self.clock() - created
+            if state == "IN_PROGRESS" and age < GIVE_UP:
+                wait = FIRST_POLL if age < FIRST_POLL else POLL
+                return Pending(checkpoint, self.clock() + wait,
                                f"{what}: {self.label} is still processing container {container}")
             if state not in ("EXPIRED", "ERROR", "IN_PROGRESS"):
                 raise Permanent(self.redact(f"{what}: container {container} is {state}"))
@@ -379,8 +382,10 @@ class ContainerPublisher(GraphPublisher):
         container = self.create_container(delivery, part, previous, what)
         now = self.clock()
         checkpoint = {"container": container, "created_at": now.isoformat(), "remade": remade}
-        return Pending(checkpoint, now + FIRST_POLL,
-                       f"{what}: {self.label} is processing container {container}")
+        # Back at once: the daemon commits the id first, and a text container is often ready
+        # by then; one still processing waits FIRST_POLL, then POLL.
+        return Pending(checkpoint, now, f"{what}: {self.label} is processing container "
+                                        f"{container}")
 
     def _publish(self, delivery: OutgoingDelivery, part: OutgoingPart, previous: Sent | None,
                  checkpoint: dict[str, Any], what: str) -> Sent | Pending:

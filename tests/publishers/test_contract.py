@@ -158,12 +158,11 @@ def test_a_429_gives_the_networks_reset_time(net: Net, brand: Brand) -> None:
     assert net.posts() == []
 
 
-LIMITS = {"x": 280, "mastodon": 500, "bluesky": 300, "threads": 500, "instagram": 2200}
+LIMITS = {"x": 280, "mastodon": 500, "bluesky": 300, "threads": 500, "instagram": 2200,
+          "facebook": 63206}
 
 
 def test_too_long_is_permanent_in_the_networks_words(net: Net, brand: Brand) -> None:
-    if net.name not in LIMITS:
-        pytest.skip(f"{net.name} has no length limit a post can reach")
     limit = LIMITS[net.name]
     images = (jpeg((1, 2, 3), "alt"),) if net.needs_image else ()
     delivery = net.delivery((OutgoingPart(0, "a" * (limit + 1), images),))
@@ -255,8 +254,6 @@ def test_daemon_a_refused_connection_backs_off_without_reconcile(sockets: bool, 
 
 
 def test_daemon_too_long_fails_in_the_networks_words(net: Net, tmp_path: Path) -> None:
-    if net.name not in LIMITS:
-        pytest.skip(f"{net.name} has no length limit a post can reach")
     limit = LIMITS[net.name]
     store = Store.open(f"sqlite:///{tmp_path / 'long.db'}")
     image = jpeg((1, 2, 3), "alt")

@@ -50,6 +50,7 @@ MAX_TAGS = 30
 MAX_MENTIONS = 20
 INSTAGRAM_BYTES = 8 * 1024 * 1024
 FACEBOOK_BYTES = 10 * 1024 * 1024
+FACEBOOK_LIMIT = 63206  # a community figure (PLATFORMS.md): what the fake enforces
 _VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
 _LINK = re.compile(r"(?:https?://|www\.)[^\s]+", re.IGNORECASE)
 _TAG = re.compile(r"(?:^|\s)#\w")
@@ -544,6 +545,9 @@ class MetaServer(FakeServer):
         return Response(200, {"id": post.id})
 
     def _page_post(self, message: str, alts: tuple[str, ...]) -> Post:
+        if len(message) > FACEBOOK_LIMIT:
+            raise self.refuse_with(400, f"(#100) The message is longer than {FACEBOOK_LIMIT} "
+                                        "characters", 100)
         if self.posts and self.posts[-1].text == message and message:
             raise self.refuse_with(400, "(#506) Duplicate status message", 506)
         post = Post(f"{self.account_id}_{self._id()}", self.account_id, message,

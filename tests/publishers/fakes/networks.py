@@ -445,7 +445,7 @@ def make_facebook(stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: 
                                                 session=_session(server, sockets),
                                                 clock=fake_time(fake_clock))
     return Net("facebook", publisher, server, server.create_path, _meta_posts(server),
-               "", env, f"facebook:{server.account_id}",
+               "The message is longer than 63206 characters", env, f"facebook:{server.account_id}",
                {"server": server, "upload": server.container_path,
                 "listing": f"/{server.account_id}/feed"}, proves_absence=False)
 
