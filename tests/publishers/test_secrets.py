@@ -34,8 +34,8 @@ from scheduler.publishers import Registry
 from scheduler.publishers.base import OutgoingDelivery, OutgoingPart, Publisher, PublishError
 from scheduler.publishers.bluesky.publisher import BlueskyPublisher
 from scheduler.publishers.facebook import FacebookPublisher
-from scheduler.publishers.instagram import InstagramPublisher
 from scheduler.publishers.http import Redactor, status_failed
+from scheduler.publishers.instagram import InstagramPublisher
 from scheduler.publishers.mastodon import MastodonPublisher
 from scheduler.publishers.outbox import OutboxPublisher
 from scheduler.publishers.threads import ThreadsPublisher

@@ -390,7 +390,7 @@ def fake_time(clock: FakeClock) -> Callable[[], datetime]:
 def media_folder(stack: contextlib.ExitStack, tmp_path: Path) -> dict[str, str]:
     """A folder media host and the web server publishing it, which Meta's fetcher reaches."""
     folder = tmp_path / "media"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     server = stack.enter_context(MediaFolderServer(folder))
     return {"CRIER_MEDIA_DIR": str(folder), "CRIER_MEDIA_BASE_URL": server.media_url}
 
