@@ -300,6 +300,12 @@ def format_text(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
             notes.append("shortened at a sentence boundary to fit one post")
     if short:
         notes.append("the short disclaimer is used: the full one does not fit in one part")
+    if post.link:
+        placed = rules.link_placement(brand.options_for(rules.name))
+        if placed.where == "comment":
+            notes.append("the link goes in a first comment under the post")
+        elif placed.where == "replace":
+            notes.append(f'the link is replaced by "{placed.instead}"')
     parts = tuple(
         Part(
             index=index,
