@@ -1,9 +1,9 @@
 """What the Meta Graph family of publishers shares: the Graph error object and what each code
 means for a post, the request with the account's token, the usage headers' wait, the kept
-(refreshed) token, and the container flow that Threads and Instagram publish through.
+(refreshed) token, and the container flow of the networks that publish through containers.
 
 The error object (`{"error": {"message", "type", "code", "error_subcode", "error_user_msg",
-"is_transient", "fbtrace_id"}}`, PLATFORMS.md "Facebook Page", errors) is sorted so:
+"is_transient", "fbtrace_id"}}`, PLATFORMS.md, the Page section's errors) is sorted so:
 
 - codes 4, 17, 32, 613 and 80001-80014 are rate limits: wait as long as the usage headers'
   `estimated_time_to_regain_access` says (minutes), not a failure;
@@ -75,7 +75,7 @@ QUOTA_WAIT = timedelta(hours=1)
 
 # Polling a container: once as soon as its id is committed, then after FIRST_POLL, then every
 # POLL. Meta suggests about once a minute for at most 5 minutes; a peer saw a median of about
-# 7 s before an image container was ready (PLATFORMS.md, "Threads").
+# 7 s before an image container was ready (PLATFORMS.md, container status).
 FIRST_POLL = timedelta(seconds=10)
 POLL = timedelta(seconds=30)
 GIVE_UP = timedelta(minutes=10)  # still IN_PROGRESS: make the container again
@@ -169,7 +169,7 @@ def comparable(text: str) -> str:
 class GraphPublisher(HttpPublisher):
     """A publisher speaking Meta's Graph API for one account (a user or a Page).
 
-    `token`: the account's token as configured; `kept` (Threads, Instagram): where a refreshed
+    `token`: the account's token as configured; `kept` (networks that renew): where a renewed
     token is kept, used instead while the configured one has not changed. `token_variable`
     names the variable in the words of a 190 error.
     """
@@ -288,13 +288,13 @@ class GraphPublisher(HttpPublisher):
 # ---- the container flow ----------------------------------------------------------------------
 
 class ContainerPublisher(GraphPublisher):
-    """Threads and Instagram: a container per post, polled, then published.
+    """A network publishing through containers: one per post, polled, then published.
 
     A network supplies its container calls (`create_container`), the status field and states,
     its publish edge, its quota check and where its recent posts are listed (`recent_posts`).
     """
 
-    status_field: str  # "status" (Threads), "status_code" (Instagram)
+    status_field: str  # the container's status field: "status" or "status_code"
     publish_edge: str  # "threads_publish", "media_publish"
 
     def __init__(self, *args: Any, media: MediaHost | None = None, **kwargs: Any) -> None:

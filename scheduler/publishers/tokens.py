@@ -22,7 +22,7 @@ from scheduler.publishers.http import write_private
 
 log = logging.getLogger(__name__)
 
-# A token may be renewed once it is at least this old (PLATFORMS.md, Threads and Instagram).
+# A token may be renewed once it is at least this old (PLATFORMS.md, the Meta networks' auth).
 MIN_AGE = timedelta(hours=24)
 
 Exchange = Callable[[str], tuple[str, timedelta]]  # current token -> (new token, valid for)
