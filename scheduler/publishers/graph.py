@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import unicodedata
 from abc import abstractmethod
 from collections.abc import Callable, Mapping
@@ -72,6 +73,12 @@ DAILY_LIMIT = frozenset({2207042})
 # A spent publishing quota rolls over a 24-hour window whose oldest post is not named: look again
 # in an hour.
 QUOTA_WAIT = timedelta(hours=1)
+# A quota read with room to spare is trusted this long, counting our own posts off it (another
+# process posting meanwhile can only make the network refuse one, which waits like a 429).
+QUOTA_TRUSTED = timedelta(minutes=10)
+QUOTA_MARGIN = 5
+QUOTA_UNKNOWN = 0  # an answer without the numbers: read it again next time
+NO_QUOTA = 10**9  # what a network does not limit (a network without replies)
 
 # Polling a container: once as soon as its id is committed, then after FIRST_POLL, then every
 # POLL. Meta suggests about once a minute for at most 5 minutes; a peer saw a median of about
@@ -300,6 +307,8 @@ class ContainerPublisher(GraphPublisher):
     def __init__(self, *args: Any, media: MediaHost | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.media = media
+        self._quota_lock = threading.Lock()
+        self._quota: tuple[datetime, int, int] | None = None  # (read at, posts, replies left)
 
     @abstractmethod
     def create_container(self, delivery: OutgoingDelivery, part: OutgoingPart,
@@ -307,8 +316,10 @@ class ContainerPublisher(GraphPublisher):
         """Make the part's container (and a carousel's children first); its id."""
 
     @abstractmethod
-    def check_quota(self, delivery: OutgoingDelivery, part: OutgoingPart, what: str) -> None:
-        """RateLimited when the account's publishing quota has no room for the delivery."""
+    def check_quota(self, delivery: OutgoingDelivery, part: OutgoingPart,
+                    what: str) -> tuple[int, int]:
+        """Read the account's publishing quota: RateLimited when it has no room for the
+        delivery, else the room left (posts, replies)."""
 
     @abstractmethod
     def recent_posts(self, part: OutgoingPart, what: str) -> list[tuple[str, str]]:
@@ -377,8 +388,10 @@ class ContainerPublisher(GraphPublisher):
 
     def _create(self, delivery: OutgoingDelivery, part: OutgoingPart, previous: Sent | None,
                 remade: int, what: str) -> Pending:
-        if part.index == 0 and not remade:
-            self.check_quota(delivery, part, what)
+        if part.index == 0 and not remade and not self._room_for(delivery):
+            posts, replies = self.check_quota(delivery, part, what)
+            with self._quota_lock:
+                self._quota = (self.clock(), posts, replies)
         container = self.create_container(delivery, part, previous, what)
         now = self.clock()
         checkpoint = {"container": container, "created_at": now.isoformat(), "remade": remade}
@@ -403,12 +416,29 @@ class ContainerPublisher(GraphPublisher):
         if not media_id:
             raise UnknownOutcome(self.redact(f"{what}: {self.label} answered without a media id"))
         log.info("%s: published as %s", what, media_id)
+        self._spend(part)
         first_comment = part.payload.get("first_comment")
         if first_comment and self.comments:
             self.comment(media_id, str(first_comment), what)
         return Sent(media_id)
 
     comments = False  # whether the network takes the author's first comment under a post
+
+    def _room_for(self, delivery: OutgoingDelivery) -> bool:
+        """Whether the last quota read, recent and counted down since, leaves room enough."""
+        with self._quota_lock:
+            if self._quota is None:
+                return False
+            read_at, posts, replies = self._quota
+        replies_wanted = len(delivery.parts) - 1
+        return (self.clock() - read_at < QUOTA_TRUSTED and posts > QUOTA_MARGIN
+                and replies - replies_wanted > QUOTA_MARGIN)
+
+    def _spend(self, part: OutgoingPart) -> None:
+        with self._quota_lock:
+            if self._quota is not None:
+                read_at, posts, replies = self._quota
+                self._quota = (read_at, posts - (part.index == 0), replies - (part.index > 0))
 
     def container_state(self, container: str, what: str) -> tuple[str, str]:
         """(status, Meta's words about it) of a container."""

@@ -32,7 +32,14 @@ from scheduler.publishers.base import (
     RateLimited,
     Sent,
 )
-from scheduler.publishers.graph import QUOTA_WAIT, ContainerPublisher, account_file_key, read_quota
+from scheduler.publishers.graph import (
+    NO_QUOTA,
+    QUOTA_UNKNOWN,
+    QUOTA_WAIT,
+    ContainerPublisher,
+    account_file_key,
+    read_quota,
+)
 from scheduler.publishers.http import require_variables, timeouts, utc_now
 from scheduler.publishers.tokens import KeptToken
 from scheduler.settings import Settings
@@ -93,13 +100,16 @@ class InstagramPublisher(ContainerPublisher):
             raise Permanent(f"{what}: Instagram answered a container without an id")
         return container
 
-    def check_quota(self, delivery: OutgoingDelivery, part: OutgoingPart, what: str) -> None:
+    def check_quota(self, delivery: OutgoingDelivery, part: OutgoingPart,
+                    what: str) -> tuple[int, int]:
         body = self.graph("GET", f"{self.account_id}/content_publishing_limit",
                           f"{what}: publishing quota", params={"fields": "quota_usage,config"})
         quota = read_quota(body, "quota_usage", "config")
         if quota is not None and quota[0] >= quota[1]:
             raise RateLimited(self.clock() + QUOTA_WAIT, f"{what}: the account has published "
                               f"{quota[0]} of its {quota[1]} posts in 24 hours")
+        # No replies on Instagram: their room never limits a delivery.
+        return (quota[1] - quota[0]) if quota else QUOTA_UNKNOWN, NO_QUOTA
 
     def recent_posts(self, part: OutgoingPart, what: str) -> list[tuple[str, str]]:
         body = self.graph("GET", f"{self.account_id}/media", f"{what}: recent posts",

@@ -31,7 +31,13 @@ from scheduler.publishers.base import (
     RateLimited,
     Sent,
 )
-from scheduler.publishers.graph import QUOTA_WAIT, ContainerPublisher, account_file_key, read_quota
+from scheduler.publishers.graph import (
+    QUOTA_UNKNOWN,
+    QUOTA_WAIT,
+    ContainerPublisher,
+    account_file_key,
+    read_quota,
+)
 from scheduler.publishers.http import require_variables, timeouts, utc_now
 from scheduler.publishers.tokens import KeptToken
 from scheduler.settings import Settings
@@ -90,7 +96,8 @@ class ThreadsPublisher(ContainerPublisher):
             raise Permanent(f"{what}: Threads answered a container without an id")
         return container
 
-    def check_quota(self, delivery: OutgoingDelivery, part: OutgoingPart, what: str) -> None:
+    def check_quota(self, delivery: OutgoingDelivery, part: OutgoingPart,
+                    what: str) -> tuple[int, int]:
         body = self.graph("GET", f"{self.account_id}/threads_publishing_limit",
                           f"{what}: publishing quota",
                           params={"fields": "quota_usage,config,reply_quota_usage,reply_config"})
@@ -104,6 +111,8 @@ class ThreadsPublisher(ContainerPublisher):
             raise RateLimited(self.clock() + QUOTA_WAIT, f"{what}: the thread needs "
                               f"{wanted_replies} replies and {replies[0]} of the account's "
                               f"{replies[1]} in 24 hours are used")
+        return ((posts[1] - posts[0]) if posts else QUOTA_UNKNOWN,
+                (replies[1] - replies[0]) if replies else QUOTA_UNKNOWN)
 
     def recent_posts(self, part: OutgoingPart, what: str) -> list[tuple[str, str]]:
         # Top-level posts and replies are listed on two edges.

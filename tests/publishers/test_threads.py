@@ -336,3 +336,18 @@ def test_the_daemon_commits_the_container_and_publishes_when_it_comes_back(
     assert posts[1].reply_to == posts[0].id
     assert [p.remote_id for p in q.show(store, delivery_id).parts] == [p.id for p in posts]
     store.close()
+
+
+def test_a_quota_with_room_to_spare_is_read_once_in_a_while(
+        stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: Path) -> None:
+    net = make_threads(stack, fake_clock, tmp_path)
+    server = server_of(net)
+    limit = f"/{server.account_id}/threads_publishing_limit"
+    for n in range(3):
+        delivery = one(f"post {n}")
+        net.send(delivery, delivery.parts[0], None)
+    assert len(server.requests_to("GET", limit)) == 1
+    fake_clock.advance(11 * 60)  # the reading is old: read again
+    delivery = one("post 3")
+    net.send(delivery, delivery.parts[0], None)
+    assert len(server.requests_to("GET", limit)) == 2
