@@ -29,11 +29,14 @@ def delivery(store_id: str = "a" * 32, delivery_id: int = 7, parts: int = 2) -> 
         store_id, "attempt")
 
 
-def test_route_outbox_when_unconfigured_real_when_configured_error_when_live() -> None:
+def test_route_outbox_when_unconfigured_real_when_configured_error_when_live(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     unconfigured = route("x", Settings())
     assert unconfigured.publisher == "outbox" and unconfigured.account == "outbox:x"
     assert "X_API_KEY, X_API_SECRET" in (unconfigured.note or "")
     # Configured, but no Threads publisher registered: still the outbox, and it says why.
+    monkeypatch.delitem(DECLARATIONS, "threads")
     threads = Settings.from_env({"THREADS_USER_ID": "1", "THREADS_ACCESS_TOKEN": "t"})
     assert "no Threads publisher yet" in (route("threads", threads).note or "")
     with pytest.raises(NotConfigured, match="no Threads publisher"):
@@ -66,7 +69,8 @@ def test_the_registry_is_what_the_publisher_modules_declare() -> None:
     from content.networks import NETWORK_NAMES as PLATFORM_NAMES
     from scheduler.publishers import account_variables, accounts, secret_values
 
-    assert set(DECLARATIONS) == {"outbox", "x", "bluesky", "mastodon"}
+    assert set(DECLARATIONS) == {"outbox", "x", "bluesky", "mastodon", "threads", "instagram",
+                                 "facebook"}
     for key, spec in DECLARATIONS.items():
         assert spec.network == key and (key == "outbox" or key in PLATFORM_NAMES)
         assert set(spec.secrets) <= set(spec.variables) | set(spec.optional)
