@@ -37,7 +37,8 @@ from typing import Any
 
 import requests  # type: ignore[import-untyped]
 
-from scheduler.media import MediaHost, missing_host_message
+from content.errors import CrierError
+from scheduler.media import MediaError, MediaHost, media_host, missing_host_message
 from scheduler.publishers.base import (
     Found,
     Lookup,
@@ -60,6 +61,7 @@ from scheduler.publishers.http import (
     utc_now,
 )
 from scheduler.publishers.tokens import KeptToken
+from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +200,12 @@ class GraphPublisher(HttpPublisher):
 
     @property
     def token(self) -> str:
-        return self.kept.token_for(self._configured) if self.kept else self._configured
+        if self.kept is None:
+            return self._configured
+        token = self.kept.token_for(self._configured)
+        if token != self._configured:
+            self.redact.add(token)  # renewed here or by another process: a secret too
+        return token
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -304,9 +311,11 @@ class ContainerPublisher(GraphPublisher):
     status_field: str  # the container's status field: "status" or "status_code"
     publish_edge: str  # "threads_publish", "media_publish"
 
-    def __init__(self, *args: Any, media: MediaHost | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, media: MediaHost | None = None, media_problem: str = "",
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.media = media
+        self.media_problem = media_problem  # why the configured host cannot be used
         self._quota_lock = threading.Lock()
         self._quota: tuple[datetime, int, int] | None = None  # (read at, posts, replies left)
 
@@ -328,8 +337,11 @@ class ContainerPublisher(GraphPublisher):
     def image_url(self, image: OutgoingImage, what: str) -> str:
         """The address Meta fetches `image` from, minted now (a presigned one is fresh)."""
         if self.media is None:
-            raise Permanent(f"{what}: {missing_host_message(self.label)}")
-        return self.media.public_url(image)
+            raise Permanent(f"{what}: {self.media_problem or missing_host_message(self.label)}")
+        try:
+            return self.media.public_url(image)
+        except MediaError as exc:
+            raise Permanent(f"{what}: {exc}") from None
 
     # ---- the interface ---------------------------------------------------------------------
 
@@ -483,6 +495,15 @@ def read_quota(body: Any, usage: str, config: str) -> tuple[int, int] | None:
     return None
 
 
+def configured_media(settings: Settings) -> dict[str, Any]:
+    """The `media` and `media_problem` arguments for the configured host: a host set up wrongly
+    fails only the posts with images, naming the variable, and text still goes out."""
+    try:
+        return {"media": media_host(settings), "media_problem": ""}
+    except CrierError as exc:
+        return {"media": None, "media_problem": str(exc)}
+
+
 def _instant(raw: object) -> datetime | None:
     try:
         when = datetime.fromisoformat(str(raw))
@@ -497,5 +518,6 @@ def account_file_key(network: str, account_id: str) -> str:
 
 
 __all__ = ["ContainerExpired", "ContainerPublisher", "GraphError", "GraphPublisher",
-           "MediaNotFetched", "NotReady", "account_file_key", "comparable", "graph_error",
+           "MediaNotFetched", "NotReady", "account_file_key", "comparable", "configured_media",
+           "graph_error",
            "read_quota", "usage_wait"]

@@ -38,6 +38,7 @@ from scheduler.publishers.graph import (
     QUOTA_WAIT,
     ContainerPublisher,
     account_file_key,
+    configured_media,
     read_quota,
 )
 from scheduler.publishers.http import require_variables, timeouts, utc_now
@@ -61,16 +62,14 @@ class InstagramPublisher(ContainerPublisher):
     @classmethod
     def from_settings(cls, settings: Settings, *, session: requests.Session | None = None,
                       clock: Callable[[], datetime] = utc_now) -> InstagramPublisher:
-        from scheduler.media import media_host
-
         require_variables(settings, PUBLISHER, "Instagram")
         user_id = settings.require("INSTAGRAM_USER_ID")
         kept = KeptToken(settings.data_dir
                          / f"{account_file_key('instagram', user_id)}-token.json")
         return cls(settings.value("INSTAGRAM_API_URL") or DEFAULT_API_URL, user_id,
                    settings.require("INSTAGRAM_ACCESS_TOKEN"), kept=kept,
-                   media=media_host(settings), timeout=timeouts(settings), session=session,
-                   clock=clock)
+                   **configured_media(settings), timeout=timeouts(settings),
+                   session=session, clock=clock)
 
     def create_container(self, delivery: OutgoingDelivery, part: OutgoingPart,
                          previous: Sent | None, what: str) -> str:

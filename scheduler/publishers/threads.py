@@ -36,6 +36,7 @@ from scheduler.publishers.graph import (
     QUOTA_WAIT,
     ContainerPublisher,
     account_file_key,
+    configured_media,
     read_quota,
 )
 from scheduler.publishers.http import require_variables, timeouts, utc_now
@@ -57,15 +58,13 @@ class ThreadsPublisher(ContainerPublisher):
     @classmethod
     def from_settings(cls, settings: Settings, *, session: requests.Session | None = None,
                       clock: Callable[[], datetime] = utc_now) -> ThreadsPublisher:
-        from scheduler.media import media_host
-
         require_variables(settings, PUBLISHER, "Threads")
         user_id = settings.require("THREADS_USER_ID")
         kept = KeptToken(settings.data_dir / f"{account_file_key('threads', user_id)}-token.json")
         return cls(settings.value("THREADS_API_URL") or DEFAULT_API_URL, user_id,
                    settings.require("THREADS_ACCESS_TOKEN"), kept=kept,
-                   media=media_host(settings), timeout=timeouts(settings), session=session,
-                   clock=clock)
+                   **configured_media(settings), timeout=timeouts(settings),
+                   session=session, clock=clock)
 
     def create_container(self, delivery: OutgoingDelivery, part: OutgoingPart,
                          previous: Sent | None, what: str) -> str:

@@ -339,3 +339,26 @@ def test_redactor_replaces_every_known_secret() -> None:
     error = status_failed(401, "token s3cret-value is invalid", "Mastodon", creates_post=True,
                           redact=redact)
     assert str(error) == "Mastodon: 401 token *** is invalid"
+
+
+def test_accounts_check_of_the_meta_networks_names_the_account_never_a_token(
+        crier: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = "sekrit-wrong-instagram-token-7A2s"
+    with MetaServer("threads", token=SECRETS["THREADS_ACCESS_TOKEN"]) as threads, \
+            MetaServer("instagram", token=SECRETS["INSTAGRAM_ACCESS_TOKEN"]) as instagram, \
+            MetaServer("facebook", token=SECRETS["FACEBOOK_PAGE_TOKEN"]) as facebook:
+        for server, (account, token, url) in ((threads, META_TOKENS["threads"]),
+                                              (instagram, META_TOKENS["instagram"]),
+                                              (facebook, META_TOKENS["facebook"])):
+            monkeypatch.setenv(account, server.account_id)
+            monkeypatch.setenv(token, SECRETS[token])
+            monkeypatch.setenv(url, server.base_url)
+        monkeypatch.setenv("INSTAGRAM_ACCESS_TOKEN", wrong)
+        result = crier("accounts", "check", "--platform", "threads", "--platform", "instagram",
+                       "--platform", "facebook")
+    lines = {line.split()[0]: line for line in result.out.splitlines()}
+    assert result.code == 1  # Instagram's token is refused
+    assert " ok " in lines["Threads"] and "@dr.crier" in lines["Threads"]
+    assert "FAILED" in lines["Instagram"] and "190" in lines["Instagram"]
+    assert " ok " in lines["Facebook"] and "Dr. Crier" in lines["Facebook"]
+    assert leaks(result.out + result.err, [*SECRETS.values(), wrong]) == []

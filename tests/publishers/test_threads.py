@@ -351,3 +351,19 @@ def test_a_quota_with_room_to_spare_is_read_once_in_a_while(
     delivery = one("post 3")
     net.send(delivery, delivery.parts[0], None)
     assert len(server.requests_to("GET", limit)) == 2
+
+
+def test_a_half_set_media_host_fails_only_posts_with_images_naming_the_variable(
+        stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: Path) -> None:
+    net = make_threads(stack, fake_clock, tmp_path)
+    env = {k: v for k, v in net.env.items() if k != "CRIER_MEDIA_BASE_URL"}
+    publisher = ThreadsPublisher.from_settings(Settings.from_env(env),
+                                               session=net.publisher.session)  # type: ignore[attr-defined]
+    half = Net("threads", publisher, net.server, net.create_path, net.posts, "")
+    text = one("Words only")
+    half.send(text, text.parts[0], None)
+    pictured = one("pic", image((1, 2, 3), "alt"))
+    with pytest.raises(Permanent) as raised:
+        half.send(pictured, pictured.parts[0], None)
+    assert "CRIER_MEDIA_BASE_URL is not set" in str(raised.value)
+    assert [p.text for p in server_of(net).live_posts()] == ["Words only"]
