@@ -367,3 +367,35 @@ def test_a_half_set_media_host_fails_only_posts_with_images_naming_the_variable(
         half.send(pictured, pictured.parts[0], None)
     assert "CRIER_MEDIA_BASE_URL is not set" in str(raised.value)
     assert [p.text for p in server_of(net).live_posts()] == ["Words only"]
+
+
+def test_the_fake_enforces_its_rules_on_its_own(fake_clock: FakeClock) -> None:
+    """Raw requests, no publisher: the fake's refusals are its own, so the publishers' tests
+    are checked against something."""
+    import requests
+
+    with MetaServer("threads", clock=fake_clock, processing_seconds=30) as server:
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {server.token}"
+        base = f"{server.base_url}/{server.account_id}"
+
+        def error(answer: requests.Response) -> tuple[int, int | None]:
+            body = answer.json()["error"]
+            return body["code"], body.get("error_subcode")
+
+        made = http.post(f"{base}/threads", data={"media_type": "TEXT", "text": "hi"}).json()
+        early = http.post(f"{base}/threads_publish", data={"creation_id": made["id"]})
+        assert early.status_code == 400 and error(early) == (24, 4279009)
+        query = http.post(f"{base}/threads", params={"image_url": "http://x/y.png"},
+                          data={"media_type": "IMAGE"})
+        assert query.status_code == 400 and "query string" in query.text
+        links = " ".join(f"https://example{n}.com" for n in range(6))
+        six = http.post(f"{base}/threads", data={"media_type": "TEXT", "text": links})
+        assert "THREADS_API__LINK_LIMIT_EXCEEDED" in six.text
+        stranger = requests.get(f"{server.base_url}/me",
+                                headers={"Authorization": "Bearer not-a-token"})
+        assert error(stranger) == (190, None)
+        fake_clock.advance(25 * 3600)
+        late = http.post(f"{base}/threads_publish", data={"creation_id": made["id"]})
+        assert error(late) == (100, 2207008)
+        assert server.posts == []
