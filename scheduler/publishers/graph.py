@@ -382,7 +382,10 @@ class ContainerPublisher(GraphPublisher):
             # The container id is committed before publish is ever called.
             return Lookup(Found.NO, None, "no container was made for it, so it was never "
                                           "published")
-        state, _ = self.container_state(container, what)
+        try:
+            state, _ = self.container_state(container, what)
+        except Permanent as exc:  # e.g. the token expired meanwhile: the post may be live
+            return Lookup(Found.UNKNOWN, None, f"cannot read its container {container} ({exc})")
         if state != "PUBLISHED":
             return Lookup(Found.NO, None, f"its container {container} is {state}, not published")
         try:
@@ -454,8 +457,10 @@ class ContainerPublisher(GraphPublisher):
 
     def container_state(self, container: str, what: str) -> tuple[str, str]:
         """(status, Meta's words about it) of a container."""
+        # Meta's words about a failed container: `error_message` beside `status`, or `status`
+        # beside `status_code`.
         fields = f"{self.status_field},error_message" if self.status_field == "status" \
-            else self.status_field
+            else f"{self.status_field},status"
         body = self.graph("GET", container, f"{what}: container status",
                           params={"fields": fields})
         if not isinstance(body, dict):

@@ -14,7 +14,13 @@ from fakes.base import FakeClock
 from fakes.meta_server import MetaServer
 from fakes.networks import ALTS, START, Net, image, jpeg, make_instagram
 
-from scheduler.publishers.base import OutgoingDelivery, OutgoingPart, Permanent, RateLimited
+from scheduler.publishers.base import (
+    Found,
+    OutgoingDelivery,
+    OutgoingPart,
+    Permanent,
+    RateLimited,
+)
 
 
 @pytest.fixture
@@ -103,3 +109,12 @@ def test_the_token_is_renewed_with_instagrams_grant(net: Net) -> None:
     (renewal,) = server.requests_to("GET", "/refresh_access_token")
     assert renewal.query["grant_type"] == ["ig_refresh_token"]
     assert "access_token" not in renewal.query  # the token travels in a header
+
+
+def test_a_container_that_cannot_be_read_leaves_reconcile_to_the_author(
+        net: Net, fake_clock: FakeClock) -> None:
+    delivery = post("Out of sight", jpeg((3, 3, 3), "alt"))
+    net.send(delivery, delivery.parts[0], None)
+    fake_clock.advance(61 * 86400)  # the token has expired since
+    found = net.lookup(delivery, delivery.parts[0])
+    assert found.found is Found.UNKNOWN and "cannot read its container" in found.detail
