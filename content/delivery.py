@@ -33,6 +33,9 @@ class Part:
     closing: bool  # carries the disclaimer and the call to action
     facets: tuple[Facet, ...] = ()
     images: tuple[ImageRef, ...] = ()
+    # Posted by the publisher as a comment under this part once it is live (the link, on a
+    # network whose captions do not make it clickable and whose brand section says so).
+    first_comment: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -86,6 +86,24 @@ class _Formatter:
             return None
         return " ".join(self.rules.render_hashtag(tag) for tag in tags)
 
+    def link_block(self) -> str | None:
+        """The link as the post shows it: itself, the brand's "link in bio" text in its place,
+        or nothing when it goes to a first comment instead."""
+        if not self.post.link:
+            return None
+        placed = self.rules.link_placement(self.brand.options_for(self.rules.name))
+        if placed.where == "comment":
+            return None
+        if placed.where == "replace":
+            return self.render(placed.instead)
+        return self.render(self.post.link)
+
+    def first_comment(self) -> str | None:
+        """The link, when the brand puts it in a first comment under the post (never the
+        disclaimer: that stays in the post)."""
+        placed = self.rules.link_placement(self.brand.options_for(self.rules.name))
+        return self.post.link if self.post.link and placed.where == "comment" else None
+
     def closing(self, short: bool) -> str:
         return self.render(SEP.join(self.brand.closing(self.rules.name, short)))
 
@@ -172,7 +190,7 @@ class _Formatter:
     def _thread(self, numbered: bool, width: int) -> tuple[list[tuple[str, Extras]], bool]:
         number = "9" * width + "/" + "9" * width if numbered else None
         closing, short = self.choose_closing(number)
-        link = self.render(self.post.link) if self.post.link else None
+        link = self.link_block()
         tags = self.hashtags()
         n = len(self.pieces)
         parts: list[tuple[str, Extras]] = []
@@ -239,7 +257,7 @@ class _Formatter:
     def single(self) -> tuple[str, Extras, bool, bool]:
         """(body, extras, short disclaimer?, shortened?) for a network without threads."""
         closing, short = self.choose_closing(None)
-        link = self.render(self.post.link) if self.post.link else None
+        link = self.link_block()
         extras = Extras(link, self.hashtags(), closing, None)
         n = len(self.pieces)
         if self.fits(self.text, extras):
@@ -282,6 +300,12 @@ def format_text(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
             notes.append("shortened at a sentence boundary to fit one post")
     if short:
         notes.append("the short disclaimer is used: the full one does not fit in one part")
+    if post.link:
+        placed = rules.link_placement(brand.options_for(rules.name))
+        if placed.where == "comment":
+            notes.append("the link goes in a first comment under the post")
+        elif placed.where == "replace":
+            notes.append(f'the link is replaced by "{placed.instead}"')
     parts = tuple(
         Part(
             index=index,
@@ -291,6 +315,7 @@ def format_text(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
             body=body,
             closing=closing,
             facets=rules.facets(text) if rules.facets else (),
+            first_comment=fmt.first_comment() if index == 0 else None,
         )
         for index, (body, text, closing) in enumerate(texts)
     )

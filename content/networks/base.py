@@ -77,6 +77,23 @@ class ImageRules:
     fetched_from_address: bool = False
 
 
+@dataclass(frozen=True)
+class LinkPlacement:
+    """Where a post's link goes on a network whose captions do not make links clickable.
+
+    "post": in the text, as everywhere else; "comment": out of the text, into a first comment
+    the publisher adds under the post (the part's `first_comment`); "replace": out of the text,
+    with `instead` (the brand's "Link in bio") in its place. The disclaimer never moves.
+    """
+
+    where: str = "post"
+    instead: str = ""
+
+
+def link_in_post(options: Options) -> LinkPlacement:
+    return LinkPlacement()
+
+
 def code_points(text: str) -> int:
     """A length in Unicode code points: what a network counts when it says "characters" and
     nothing more."""
@@ -135,6 +152,9 @@ class NetworkRules:
     server: Callable[[NetworkRules, ServerLimits], NetworkRules] = ignores_server
     # How the brand's own section changes the rules for her account (X's longer posts).
     account: Callable[[NetworkRules, Options], NetworkRules] = as_published
+    # Where the post's link goes, from the brand's options (content/links.py reads
+    # the keys for a network that offers the choice).
+    link: Callable[[Options], LinkPlacement] = link_in_post
 
     def problem(self, text: str) -> str | None:
         """A reason other than length why the network would refuse `text`, or None."""
@@ -157,6 +177,9 @@ class NetworkRules:
     def payload(self, options: Options) -> dict[str, Any]:
         """What travels with each part besides its text (the brand's choices for the network)."""
         return self.part_payload(options)
+
+    def link_placement(self, options: Options) -> LinkPlacement:
+        return self.link(options)
 
     def with_server(self, limits: ServerLimits) -> NetworkRules:
         """The same network on a server that sets its own limits."""

@@ -7,9 +7,26 @@ error 1366046 "smaller than 4 MB". A Page's handle is the author's name.
 
 from __future__ import annotations
 
-from content.networks.base import ImageRules, NetworkRules, code_points
+from collections.abc import Mapping
+from typing import Any
+
+from content.links import placement, read_link_options
+from content.networks.base import (
+    BrandSection,
+    ImageRules,
+    NetworkRules,
+    Options,
+    Problems,
+    code_points,
+)
 
 MB = 1_000_000
+
+
+def parse_options(section: Mapping[str, Any], problems: Problems) -> Options:
+    """The brand's [facebook] section: the link in the post (Facebook shows a preview card) or
+    in a first comment under it (a Page may comment on its own posts: PLATFORMS.md)."""
+    return read_link_options(section, problems, ("post", "comment"))
 
 
 RULES = NetworkRules(
@@ -21,4 +38,6 @@ RULES = NetworkRules(
     thread=False,
     max_hashtags=3,
     images=ImageRules(size=(1200, 630), max_bytes=4 * MB, max_images=10, alt_limit=1000),
+    brand_section=BrandSection(frozenset({"link"}), parse_options),
+    link=placement,
 )

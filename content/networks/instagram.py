@@ -7,8 +7,18 @@ Sources: ../shared/PLATFORMS.md, "Instagram": no text-only posts; JPEG only; asp
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
-from content.networks.base import ImageRules, NetworkRules, code_points
+from content.links import LINK_KEYS, placement, read_link_options
+from content.networks.base import (
+    BrandSection,
+    ImageRules,
+    NetworkRules,
+    Options,
+    Problems,
+    code_points,
+)
 
 MB = 1_000_000
 MAX_HASHTAGS = 30
@@ -33,6 +43,13 @@ def refused_shape(size: tuple[int, int]) -> str | None:
             "use [1080, 1350] or [1080, 1080]")
 
 
+def parse_options(section: Mapping[str, Any], problems: Problems) -> Options:
+    """The brand's [instagram] section: where the link goes. Captions do not make links
+    clickable (PLATFORMS.md, "Instagram": the "link in bio" convention), so the author may move
+    it to a first comment or replace it with her "link in bio" text."""
+    return read_link_options(section, problems, ("post", "comment", "bio"))
+
+
 RULES = NetworkRules(
     name="instagram",
     display="Instagram",
@@ -43,5 +60,8 @@ RULES = NetworkRules(
     thread=False,
     max_hashtags=MAX_HASHTAGS,
     images=ImageRules(size=(1080, 1350), max_bytes=8 * MB, max_images=10, alt_limit=1000,
-                      formats=("JPEG",), required=True, size_problem=refused_shape),
+                      formats=("JPEG",), required=True, size_problem=refused_shape,
+                      fetched_from_address=True),  # Meta fetches image_url at creation
+    brand_section=BrandSection(LINK_KEYS, parse_options),
+    link=placement,
 )

@@ -101,8 +101,10 @@ def too_many_links(text: str) -> str | None:
     return None
 
 
-# Images: JPEG or PNG, 8 MB, 320-1440 px wide (unverified), fetched by Meta from a public URL;
-# up to 10 in a carousel. Sources: ../shared/PLATFORMS.md, "Threads (Meta)".
+# Images: JPEG or PNG, 8 MB, 320-1440 px wide (unverified), fetched by Meta from a public URL
+# at container creation (so a post with images needs a media host); up to 10 in a carousel.
+# Threads makes links in the text clickable: no link choice. Sources: ../shared/PLATFORMS.md,
+# "Threads (Meta)" and "Public media for Meta".
 RULES = NetworkRules(
     name="threads",
     display="Threads",
@@ -112,5 +114,6 @@ RULES = NetworkRules(
     refuses=too_many_links,
     thread=True,
     max_hashtags=1,  # Threads shows one topic tag per post
-    images=ImageRules(size=(1080, 1350), max_bytes=8 * 1_000_000, max_images=10, alt_limit=1000),
+    images=ImageRules(size=(1080, 1350), max_bytes=8 * 1_000_000, max_images=10, alt_limit=1000,
+                      fetched_from_address=True),
 )

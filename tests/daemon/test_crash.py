@@ -39,7 +39,7 @@ from scheduler.store.schema import deliveries, delivery_parts
 pytestmark = pytest.mark.slow
 
 SEED = int(os.environ.get("CRIER_CRASH_SEED", "20260302"))
-NETWORKS = ("x", "bluesky", "mastodon", "linkedin")
+NETWORKS = ("x", "bluesky", "mastodon", "linkedin", "threads", "instagram", "facebook")
 DAEMONS = 3
 # Enough accounts that 3 daemons x 4 workers stay busy (one delivery per account at a time).
 ACCOUNTS = 48

@@ -29,11 +29,14 @@ def delivery(store_id: str = "a" * 32, delivery_id: int = 7, parts: int = 2) -> 
         store_id, "attempt")
 
 
-def test_route_outbox_when_unconfigured_real_when_configured_error_when_live() -> None:
+def test_route_outbox_when_unconfigured_real_when_configured_error_when_live(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     unconfigured = route("x", Settings())
     assert unconfigured.publisher == "outbox" and unconfigured.account == "outbox:x"
     assert "X_API_KEY, X_API_SECRET" in (unconfigured.note or "")
     # Configured, but no Threads publisher registered: still the outbox, and it says why.
+    monkeypatch.delitem(DECLARATIONS, "threads")
     threads = Settings.from_env({"THREADS_USER_ID": "1", "THREADS_ACCESS_TOKEN": "t"})
     assert "no Threads publisher yet" in (route("threads", threads).note or "")
     with pytest.raises(NotConfigured, match="no Threads publisher"):
@@ -66,7 +69,8 @@ def test_the_registry_is_what_the_publisher_modules_declare() -> None:
     from content.networks import NETWORK_NAMES as PLATFORM_NAMES
     from scheduler.publishers import account_variables, accounts, secret_values
 
-    assert set(DECLARATIONS) == {"outbox", "x", "bluesky", "mastodon", "linkedin"}
+    assert set(DECLARATIONS) == {"outbox", "x", "bluesky", "mastodon", "linkedin", "threads",
+                                 "instagram", "facebook"}
     for key, spec in DECLARATIONS.items():
         assert spec.network == key and (key == "outbox" or key in PLATFORM_NAMES)
         assert set(spec.secrets) <= set(spec.variables) | set(spec.optional)
@@ -78,7 +82,7 @@ def test_the_registry_is_what_the_publisher_modules_declare() -> None:
          "print(sorted(p.DECLARATIONS), 'tweepy' in sys.modules)"],
         capture_output=True, text=True, check=True, timeout=60).stdout.split("] ")
     assert loaded[1].strip() == "False"
-    # Networks with no publisher module: the outbox, saying so, with no variables to set.
+    # Every network of the table has a publisher: an unset account names its variables.
     settings = Settings.from_env({"MASTODON_BASE_URL": "https://m.example",
                                   "MASTODON_ACCESS_TOKEN": "tok-123456", "X_API_KEY": "k"})
     listed = {a.network: a for a in accounts(settings)}
@@ -87,8 +91,8 @@ def test_the_registry_is_what_the_publisher_modules_declare() -> None:
     assert not listed["x"].live and "X_API_SECRET" in listed["x"].missing
     assert listed["linkedin"].missing == ("LINKEDIN_ACCESS_TOKEN", "LINKEDIN_AUTHOR_URN")
     assert "LINKEDIN_AUTHOR_URN" in (route("linkedin", settings).note or "")
-    assert (listed["threads"].variables, listed["threads"].live) == ((), False)
-    assert "no Threads publisher yet" in (route("threads", settings).note or "")
+    assert listed["threads"].missing == ("THREADS_USER_ID", "THREADS_ACCESS_TOKEN")
+    assert all(a.variables for a in listed.values())
     assert route("mastodon", settings).account == "mastodon:https://m.example"
     assert set(secret_values(settings)) == {"tok-123456", "k"}
     assert {"X_API_BASE_URL", "BLUESKY_SERVICE", "MASTODON_BASE_URL"} <= account_variables()

@@ -17,9 +17,12 @@ from fakes.networks import (
     Net,
     Run,
     make_bluesky,
+    make_facebook,
+    make_instagram,
     make_linkedin,
     make_mastodon,
     make_outbox,
+    make_threads,
     make_x,
     parts_of,
     shared_pds,
@@ -70,6 +73,12 @@ def net_factory(request: pytest.FixtureRequest, fake_clock: FakeClock,
                 return make_mastodon(stack, fake_clock, tmp_path, sockets=sockets)
             if name == "linkedin":
                 return make_linkedin(stack, fake_clock, tmp_path, sockets=sockets)
+            if name == "threads":
+                return make_threads(stack, fake_clock, tmp_path, sockets=sockets)
+            if name == "instagram":
+                return make_instagram(stack, fake_clock, tmp_path, sockets=sockets)
+            if name == "facebook":
+                return make_facebook(stack, fake_clock, tmp_path, sockets=sockets)
             if name == "bluesky":
                 return make_bluesky(stack, request.getfixturevalue("pds"), tmp_path,
                                     sockets=sockets)

@@ -23,6 +23,7 @@ import pytest
 from fakes.base import FakeServer
 from fakes.linkedin_server import LinkedInServer
 from fakes.mastodon_server import MastodonServer
+from fakes.meta_server import MetaServer
 from fakes.pds import PdsInfo
 from fakes.x_server import XServer
 from PIL import Image
@@ -37,10 +38,13 @@ from scheduler.outgoing import OutgoingImage
 from scheduler.publishers import Registry, secret_values
 from scheduler.publishers.base import OutgoingDelivery, OutgoingPart, Publisher, PublishError
 from scheduler.publishers.bluesky.publisher import BlueskyPublisher
+from scheduler.publishers.facebook import FacebookPublisher
 from scheduler.publishers.http import Redactor, status_failed
+from scheduler.publishers.instagram import InstagramPublisher
 from scheduler.publishers.linkedin import LinkedInPublisher
 from scheduler.publishers.mastodon import MastodonPublisher
 from scheduler.publishers.outbox import OutboxPublisher
+from scheduler.publishers.threads import ThreadsPublisher
 from scheduler.publishers.x import XPublisher
 from scheduler.settings import Settings
 from scheduler.store import Store
@@ -54,11 +58,14 @@ SECRETS = {
     "MASTODON_ACCESS_TOKEN": "sekrit-mastodon-token-1T6k",
     "BLUESKY_APP_PASSWORD": "sekrit-bluesky-app-password-2Y7m",
     "LINKEDIN_ACCESS_TOKEN": "sekrit-linkedin-token-4P9q",
+    "THREADS_ACCESS_TOKEN": "sekrit-threads-token-4I9p",
+    "INSTAGRAM_ACCESS_TOKEN": "sekrit-instagram-token-5O0q",
+    "FACEBOOK_PAGE_TOKEN": "sekrit-facebook-page-token-6P1r",
 }
 # The media bucket's credentials (read by scheduler/media/s3.py, redacted like the networks').
 MEDIA_SECRETS = {
-    "AWS_SECRET_ACCESS_KEY": "sekrit-aws-secret-key-4I9p",
-    "AWS_SESSION_TOKEN": "sekrit-aws-session-token-5O0q",
+    "AWS_SECRET_ACCESS_KEY": "sekrit-aws-secret-key-7Q2s",
+    "AWS_SESSION_TOKEN": "sekrit-aws-session-token-8R3t",
 }
 WRONG_MASTODON_TOKEN = "sekrit-wrong-mastodon-token-3U8n"
 START = contract.START
@@ -74,7 +81,9 @@ class Target:
     echo_status: int
     env: dict[str, str]
     secrets: list[str] = field(default_factory=list)
-    too_long: str = "a" * 600  # over every limit but LinkedIn's
+    too_long: str = "a" * 70000  # over every network's limit
+    # Renews the account's token before anything is sent (the renewed one is used after).
+    refresh: Callable[[], object] | None = None
 
 
 def x_target(stack: contextlib.ExitStack, tmp_path: Path) -> Target:
@@ -125,6 +134,30 @@ def linkedin_target(stack: contextlib.ExitStack, tmp_path: Path) -> Target:
     publisher = LinkedInPublisher.from_settings(Settings.from_env(env), clock=lambda: START)
     return Target("linkedin", publisher, server, "/rest/posts", echo, 422, env,
                   too_long="a" * 3001)
+META_PUBLISHERS: dict[str, Any] = {"threads": ThreadsPublisher,
+                                   "instagram": InstagramPublisher,
+                                   "facebook": FacebookPublisher}
+META_TOKENS = {"threads": ("THREADS_USER_ID", "THREADS_ACCESS_TOKEN", "THREADS_API_URL"),
+               "instagram": ("INSTAGRAM_USER_ID", "INSTAGRAM_ACCESS_TOKEN", "INSTAGRAM_API_URL"),
+               "facebook": ("FACEBOOK_PAGE_ID", "FACEBOOK_PAGE_TOKEN", "FACEBOOK_API_URL")}
+
+
+def meta_target(name: str, stack: contextlib.ExitStack, tmp_path: Path, clock: Clock) -> Target:
+    account, token, url = META_TOKENS[name]
+    server = stack.enter_context(MetaServer(name, token=SECRETS[token],  # type: ignore[arg-type]
+                                            processing_seconds=0))
+    env = {account: server.account_id, token: SECRETS[token], url: server.base_url,
+           "CRIER_DATA_DIR": str(tmp_path / "data"),
+           **contract.media_folder(stack, tmp_path)}
+    echo = {"error": {"message": f"Invalid OAuth access token {SECRETS[token]}",
+                      "type": "OAuthException", "code": 100, "fbtrace_id": "Aecho"}}
+    publisher = META_PUBLISHERS[name].from_settings(Settings.from_env(env), clock=clock)
+    refresh = None
+    if name != "facebook":
+        def refresh() -> object:
+            assert publisher.refresh_token(clock()) is None  # too young when first seen
+            return publisher.refresh_token(clock() + timedelta(hours=25))
+    return Target(name, publisher, server, server.create_path, echo, 400, env, refresh=refresh)
 
 
 def queue(store: Store, target: Target, parts: tuple[OutgoingPart, ...], due_minutes: int,
@@ -184,7 +217,8 @@ def leaks(text: str, secrets: list[str]) -> list[str]:
     return [s for s in secrets if s in text or quote(s, safe="") in text]
 
 
-NETWORKS = ["x", "mastodon", "linkedin", pytest.param("bluesky", marks=pytest.mark.pds)]
+NETWORKS = ["x", "mastodon", "linkedin", pytest.param("bluesky", marks=pytest.mark.pds),
+            "threads", "instagram", "facebook"]
 
 
 @pytest.mark.parametrize("name", NETWORKS)
@@ -194,8 +228,11 @@ def test_no_secret_in_logs_errors_database_or_outbox(
     caplog.set_level(logging.DEBUG)
     brand = load_brand(PROJECT_ROOT / "brand.toml")
     errors: list[str] = []
+    clock = Clock(START)
     with contextlib.ExitStack() as stack:
-        if name == "x":
+        if name in META_PUBLISHERS:
+            target = meta_target(name, stack, tmp_path, clock)
+        elif name == "x":
             target = x_target(stack, tmp_path)
         elif name == "mastodon":
             target = mastodon_target(stack, tmp_path)
@@ -207,11 +244,15 @@ def test_no_secret_in_logs_errors_database_or_outbox(
         stack.callback(store.close)
         outbox = OutboxPublisher(tmp_path / "outbox")
         registry = Registry(Settings(), overrides={target.name: target.publisher, "outbox": outbox})
-        clock = Clock(START)
+        if target.refresh is not None:
+            assert target.refresh() is not None, "the token was not renewed"
 
         # A thread through a lost answer, a 5xx and a 429; a copy of it to the outbox.
         parts = contract.post_parts(brand, name)
         thread = queue(store, target, parts, 0)
+        if name in contract.SINGLE_POST:  # one post each for the 5xx and the 429
+            for tag in (" again", " once more"):
+                queue(store, target, contract.single_post(brand, name, tag), 0)
         queue(store, target, parts, 0, platform="threads", publisher="outbox")
         target.server.drop_after_store(path=target.create_path)
         target.server.error(503, path=target.create_path)
@@ -220,13 +261,14 @@ def test_no_secret_in_logs_errors_database_or_outbox(
 
         # A refusal that quotes the secrets back, and one too long.
         target.server.error(target.echo_status, path=target.create_path, body=target.echo)
-        echoed = queue(store, target, (OutgoingPart(0, "echo"),), 60 * 24)
-        too_long = queue(store, target, (OutgoingPart(0, target.too_long),), 60 * 24 + 1)
+        photo = (contract.jpeg((9, 9, 9), "alt"),) if name == "instagram" else ()
+        echoed = queue(store, target, (OutgoingPart(0, "echo", photo),), 60 * 24)
+        too_long = queue(store, target, (OutgoingPart(0, target.too_long, photo),), 60 * 24 + 1)
         drain(store, registry, clock)
 
         # Errors raised straight to a caller, and account checks.
-        one = OutgoingDelivery(99, target.name, "x", (OutgoingPart(0, "refused"),), "s", "a",
-                               scheduled_at=START)
+        one = OutgoingDelivery(99, target.name, "x", (OutgoingPart(0, "refused", photo),), "s",
+                               "a", scheduled_at=START)
         with target.server.refusing():
             with pytest.raises(PublishError) as refused:
                 target.publisher.publish_part(one, one.parts[0], None)
@@ -257,6 +299,20 @@ def test_no_secret_in_logs_errors_database_or_outbox(
         secrets += [stored["access_jwt"], stored["refresh_jwt"]]  # session tokens are secrets
         assert SECRETS["BLUESKY_APP_PASSWORD"] not in path.read_text()
         assert path.stat().st_mode & 0o777 == 0o600
+    token_files = list(data.glob("*-token.json"))
+    if name in ("threads", "instagram"):
+        import json
+
+        (kept,) = token_files
+        renewed = json.loads(kept.read_text())["token"]
+        assert renewed and renewed != SECRETS[META_TOKENS[name][1]]
+        secrets.append(renewed)  # the renewed token is a secret too
+        assert kept.stat().st_mode & 0o777 == 0o600
+        server = target.server
+        assert isinstance(server, MetaServer)
+        used = [r.headers.get("authorization") for r in server.requests_to("POST")]
+        assert f"Bearer {renewed}" in used, "the renewed token was never used"
+    session_files += token_files
 
     logged = "\n".join(
         [record.getMessage() for record in caplog.records]
@@ -343,3 +399,25 @@ def test_no_media_host_secret_in_logs_or_errors(caplog: pytest.LogCaptureFixture
     assert leaks(logged, secrets) == []
     assert leaks("\n".join(errors), secrets) == [], errors
 
+
+def test_accounts_check_of_the_meta_networks_names_the_account_never_a_token(
+        crier: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = "sekrit-wrong-instagram-token-7A2s"
+    with MetaServer("threads", token=SECRETS["THREADS_ACCESS_TOKEN"]) as threads, \
+            MetaServer("instagram", token=SECRETS["INSTAGRAM_ACCESS_TOKEN"]) as instagram, \
+            MetaServer("facebook", token=SECRETS["FACEBOOK_PAGE_TOKEN"]) as facebook:
+        for server, (account, token, url) in ((threads, META_TOKENS["threads"]),
+                                              (instagram, META_TOKENS["instagram"]),
+                                              (facebook, META_TOKENS["facebook"])):
+            monkeypatch.setenv(account, server.account_id)
+            monkeypatch.setenv(token, SECRETS[token])
+            monkeypatch.setenv(url, server.base_url)
+        monkeypatch.setenv("INSTAGRAM_ACCESS_TOKEN", wrong)
+        result = crier("accounts", "check", "--platform", "threads", "--platform", "instagram",
+                       "--platform", "facebook")
+    lines = {line.split()[0]: line for line in result.out.splitlines()}
+    assert result.code == 1  # Instagram's token is refused
+    assert " ok " in lines["Threads"] and "@dr.crier" in lines["Threads"]
+    assert "FAILED" in lines["Instagram"] and "190" in lines["Instagram"]
+    assert " ok " in lines["Facebook"] and "Dr. Crier" in lines["Facebook"]
+    assert leaks(result.out + result.err, [*SECRETS.values(), wrong]) == []

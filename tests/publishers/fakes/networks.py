@@ -15,8 +15,8 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,11 @@ from scheduler.daemon import Daemon, DaemonConfig
 from scheduler.publishers import Registry
 from scheduler.publishers.base import (
     Found,
+    Lookup,
     OutgoingDelivery,
     OutgoingImage,
     OutgoingPart,
+    Pending,
     Publisher,
     Sent,
     Transient,
@@ -45,11 +47,14 @@ from scheduler.publishers.base import (
 )
 from scheduler.publishers.bluesky.cards import fetch_link_card
 from scheduler.publishers.bluesky.publisher import BlueskyPublisher
+from scheduler.publishers.facebook import FacebookPublisher
+from scheduler.publishers.instagram import InstagramPublisher
 from scheduler.publishers.linkedin import LinkedInPublisher, next_midnight
 from scheduler.publishers.mastodon import (
     MastodonPublisher,
 )
 from scheduler.publishers.outbox import OutboxPublisher, read_sent_log
+from scheduler.publishers.threads import ThreadsPublisher
 from scheduler.publishers.x import RewriteAdapter, XPublisher
 from scheduler.settings import Settings
 from scheduler.store import Store
@@ -59,6 +64,7 @@ from .base import FakeClock, FakeServer, Request, Response, Route
 from .inprocess import session_for
 from .linkedin_server import LinkedInServer
 from .mastodon_server import MastodonServer
+from .meta_server import MediaFolderServer, MetaServer
 from .pds import PdsInfo, require_node, running_pds
 from .x_server import XServer
 
@@ -78,9 +84,15 @@ def image(color: tuple[int, int, int], alt: str,
     return OutgoingImage(buffer.getvalue(), "PNG", size[0], size[1], alt)
 
 
+def jpeg(color: tuple[int, int, int], alt: str,
+         size: tuple[int, int] = (200, 250)) -> OutgoingImage:
+    """A small JPEG of a shape Instagram takes (4:5)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return OutgoingImage(buffer.getvalue(), "JPEG", size[0], size[1], alt)
+
+
 ALTS = ("A doctor reads brain scans on three monitors.", "A chart of glutamate release.")
-
-
 def thread_parts(brand: Brand, platform: str, tag: str = "") -> tuple[OutgoingPart, ...]:
     """A four-part thread: two images on the first, a link on the second, the disclaimer and
     the call to action on the last. `tag` makes the texts unique between deliveries."""
@@ -95,16 +107,25 @@ def thread_parts(brand: Brand, platform: str, tag: str = "") -> tuple[OutgoingPa
                  for i, text in enumerate(texts))
 
 
+# Networks that take one post, not a thread: their contract delivery is one part.
+SINGLE_POST = tuple(name for name, rules in RULES.items() if not rules.thread)
+
+
+def single_post(brand: Brand, platform: str, tag: str = "") -> tuple[OutgoingPart, ...]:
+    """The contract's post on a network without threads: one post holding all of the thread
+    (two JPEGs, which every such network takes, the link, the disclaimer and the call to
+    action last), in the network's own syntax as the formatter would send it."""
+    text = "\n\n".join(re.sub(r" \(\d/4\)$", "", p.text)
+                       for p in thread_parts(brand, platform, tag))
+    images = (jpeg((31, 58, 95), ALTS[0]), jpeg((242, 184, 128), ALTS[1]))
+    return (OutgoingPart(0, RULES[platform].escape(text), images),)
+
+
 def post_parts(brand: Brand, platform: str, tag: str = "") -> tuple[OutgoingPart, ...]:
-    """The contract's post as `platform` takes it: the four-part thread, or, on a network
-    without threads, one post holding all of it (the images, the disclaimer last), in the
-    network's own syntax as the formatter would send it."""
-    parts = thread_parts(brand, platform, tag)
-    rules = RULES.get(platform)
-    if rules is None or rules.thread:
-        return parts
-    text = "\n\n".join(re.sub(r" \(\d/4\)$", "", p.text) for p in parts)
-    return (OutgoingPart(0, rules.escape(text), parts[0].images),)
+    """The contract's post as `platform` takes it: the four-part thread, or one post."""
+    if platform in SINGLE_POST:
+        return single_post(brand, platform, tag)
+    return thread_parts(brand, platform, tag)
 
 
 @dataclass(frozen=True)
@@ -134,6 +155,33 @@ class Net:
     # When a 429 armed to reset at an epoch makes the publisher come back: that epoch, unless
     # the network names no reset and the publisher follows the network's documented window.
     reset_at: Callable[[float], datetime] = lambda epoch: datetime.fromtimestamp(epoch, UTC)
+    # Whether the network's lookup can be sure a part is not there (Facebook's ranked feed
+    # cannot: not found is left to the author).
+    proves_absence: bool = True
+    needs_image: bool = False
+    # What a Pending part left, as the daemon would have committed it, per (delivery, part).
+    checkpoints: dict[tuple[str, int, int], Mapping[str, Any]] = field(default_factory=dict)
+
+    def _key(self, delivery: OutgoingDelivery, part: OutgoingPart) -> tuple[str, int, int]:
+        return (delivery.store_id, delivery.id, part.index)
+
+    def with_checkpoint(self, delivery: OutgoingDelivery, part: OutgoingPart) -> OutgoingPart:
+        return replace(part, checkpoint=self.checkpoints.get(self._key(delivery, part)))
+
+    def send(self, delivery: OutgoingDelivery, part: OutgoingPart,
+             previous: Sent | None) -> Sent:
+        """Publish one part as the daemon would: a Pending part's checkpoint is kept and the
+        part asked for again (the contract's servers process at once: no clock to move)."""
+        for _ in range(10):
+            result = self.publisher.publish_part(delivery, self.with_checkpoint(delivery, part),
+                                                 previous)
+            if not isinstance(result, Pending):
+                return result
+            self.checkpoints[self._key(delivery, part)] = result.checkpoint
+        raise AssertionError(f"{self.name}: part {part.index} still pending")
+
+    def lookup(self, delivery: OutgoingDelivery, part: OutgoingPart) -> Lookup:
+        return self.publisher.lookup(delivery, self.with_checkpoint(delivery, part))
 
     def delivery(self, parts: tuple[OutgoingPart, ...], delivery_id: int = 1,
                  store_id: str | None = None) -> OutgoingDelivery:
@@ -149,7 +197,7 @@ def publish_all(net: Net, delivery: OutgoingDelivery) -> list[Sent]:
     """Publish every part in order, as the daemon does when nothing goes wrong."""
     sent: list[Sent] = []
     for part in delivery.parts:
-        sent.append(net.publisher.publish_part(delivery, part, sent[-1] if sent else None))
+        sent.append(net.send(delivery, part, sent[-1] if sent else None))
     return sent
 
 
@@ -370,7 +418,77 @@ def make_outbox(tmp_path: Path) -> Net:
     return Net("outbox-test", publisher, None, "", posts, "", {}, "outbox:test")
 
 
-NETWORKS = ["x", "mastodon", "linkedin", pytest.param("bluesky", marks=pytest.mark.pds)]
+def fake_time(clock: FakeClock) -> Callable[[], datetime]:
+    """The publisher's clock: the fake server's, so resets and container ages agree."""
+    return lambda: datetime.fromtimestamp(clock.now(), UTC)
+
+
+def media_folder(stack: contextlib.ExitStack, tmp_path: Path) -> dict[str, str]:
+    """A folder media host and the web server publishing it, which Meta's fetcher reaches."""
+    folder = tmp_path / "media"
+    folder.mkdir(parents=True, exist_ok=True)
+    server = stack.enter_context(MediaFolderServer(folder))
+    return {"CRIER_MEDIA_DIR": str(folder), "CRIER_MEDIA_BASE_URL": server.media_url}
+
+
+def _meta_posts(server: MetaServer) -> Callable[[], list[ServerPost]]:
+    def posts() -> list[ServerPost]:
+        return [ServerPost(p.id, p.text, p.reply_to, p.alts) for p in server.live_posts()]
+    return posts
+
+
+def make_threads(stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: Path, *,
+                 sockets: bool = False, processing_seconds: float = 0.0) -> Net:
+    server = stack.enter_context(MetaServer("threads", clock=fake_clock,
+                                            processing_seconds=processing_seconds))
+    env = {"THREADS_USER_ID": server.account_id, "THREADS_ACCESS_TOKEN": server.token,
+           "THREADS_API_URL": server.base_url, "CRIER_HTTP_TIMEOUT": TIMEOUT,
+           "CRIER_DATA_DIR": str(tmp_path / "data"), **media_folder(stack, tmp_path)}
+    publisher = ThreadsPublisher.from_settings(Settings.from_env(env),
+                                               session=_session(server, sockets),
+                                               clock=fake_time(fake_clock))
+    return Net("threads", publisher, server, server.create_path, _meta_posts(server),
+               "Param text must be at most 500 characters long", env,
+               f"threads:{server.account_id}",
+               {"server": server, "upload": server.container_path,
+                "listing": f"/{server.account_id}/threads"})
+
+
+def make_instagram(stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: Path, *,
+                   sockets: bool = False, processing_seconds: float = 0.0) -> Net:
+    server = stack.enter_context(MetaServer("instagram", clock=fake_clock,
+                                            processing_seconds=processing_seconds))
+    env = {"INSTAGRAM_USER_ID": server.account_id, "INSTAGRAM_ACCESS_TOKEN": server.token,
+           "INSTAGRAM_API_URL": server.base_url, "CRIER_HTTP_TIMEOUT": TIMEOUT,
+           "CRIER_DATA_DIR": str(tmp_path / "data"), **media_folder(stack, tmp_path)}
+    publisher = InstagramPublisher.from_settings(Settings.from_env(env),
+                                                 session=_session(server, sockets),
+                                                 clock=fake_time(fake_clock))
+    return Net("instagram", publisher, server, server.create_path, _meta_posts(server),
+               "The caption is longer than 2200 characters", env,
+               f"instagram:{server.account_id}",
+               {"server": server, "upload": server.container_path,
+                "listing": f"/{server.account_id}/media"}, needs_image=True)
+
+
+def make_facebook(stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: Path, *,
+                  sockets: bool = False) -> Net:
+    server = stack.enter_context(MetaServer("facebook", clock=fake_clock))
+    env = {"FACEBOOK_PAGE_ID": server.account_id, "FACEBOOK_PAGE_TOKEN": server.token,
+           "FACEBOOK_API_URL": server.base_url, "CRIER_HTTP_TIMEOUT": TIMEOUT,
+           "CRIER_DATA_DIR": str(tmp_path / "data")}
+    publisher = FacebookPublisher.from_settings(Settings.from_env(env),
+                                                session=_session(server, sockets),
+                                                clock=fake_time(fake_clock))
+    return Net("facebook", publisher, server, server.create_path, _meta_posts(server),
+               "The message is longer than 63206 characters", env, f"facebook:{server.account_id}",
+               {"server": server, "upload": server.container_path,
+                "listing": f"/{server.account_id}/feed"}, proves_absence=False)
+
+
+META = ("threads", "instagram", "facebook")
+NETWORKS = ["x", "mastodon", "linkedin", pytest.param("bluesky", marks=pytest.mark.pds),
+            *META]
 
 def _session(server: FakeServer, sockets: bool) -> requests.Session | None:
     """None: the publisher's own session, to the server's port; else one served in-process."""
@@ -385,11 +503,11 @@ def settle(net: Net, delivery: OutgoingDelivery, part: OutgoingPart,
            previous: Sent | None) -> Sent:
     """Publish a part whose answer may be lost: what the daemon does, the lookup included."""
     try:
-        return net.publisher.publish_part(delivery, part, previous)
+        return net.send(delivery, part, previous)
     except (UnknownOutcome, Transient) as exc:
         assert not isinstance(exc, Transient) or exc.sent, exc
         net.wait_stored()
-        found = net.publisher.lookup(delivery, part)
+        found = net.lookup(delivery, part)
         assert found.found is Found.YES, found.detail
         assert found.sent is not None
         return found.sent
@@ -410,7 +528,15 @@ class Run:
         registry = Registry(Settings(), overrides={self.net.name: self.net.publisher})
         daemon = Daemon(self.store, registry,
                         DaemonConfig(workers=1, owner="contract"), clock=self.clock)
-        return [future.result(timeout=30) for future in daemon.claim(self.clock())]
+        outcomes = [future.result(timeout=30) for future in daemon.claim(self.clock())]
+        # A Meta container is committed, then published when the part comes back: what the
+        # daemon does at the part's retry time, without waiting for it.
+        for _ in range(20):
+            if outcomes != ["pending"]:
+                break
+            self.clock.now = max(self.clock.now, self.row().next_attempt_at)
+            outcomes = [future.result(timeout=30) for future in daemon.claim(self.clock())]
+        return outcomes
 
     def row(self) -> q.DeliveryRow:
         (row,) = q.list_deliveries(self.store, ids=[self.delivery_id])
