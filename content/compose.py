@@ -10,16 +10,18 @@ from dataclasses import replace
 
 from content.brand import Brand
 from content.delivery import Delivery
-from content.formatting import format_text
 from content.images.plan import plan_images
 from content.networks import NetworkRules, rules_for
 from content.post import Post
+from content.shapes import choose, format_post
 
 
 def compose(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
     """The delivery for one network. Raises DoesNotFit when the post cannot be made to fit."""
-    delivery = format_text(post, brand, rules)
-    images = plan_images(post, brand, rules)
+    delivery = format_post(post, brand, rules)
+    # The images follow the shape and the network's override (its title, its quote).
+    images = plan_images(choose(post, brand, rules).post, brand, rules,
+                         quote_card=delivery.shape == "quote")
     if not images:
         return delivery
     first = replace(delivery.parts[0], images=images)

@@ -48,6 +48,11 @@ class Extras:
     numbering: str | None
 
 
+def ends_sentence(word: str) -> bool:
+    """Whether a word ends a sentence (its mark, then any closing quotes or brackets)."""
+    return _SENTENCE_END.search(word) is not None
+
+
 def pieces_of(text: str) -> list[Piece]:
     pieces: list[Piece] = []
     previous_end = 0
@@ -67,8 +72,12 @@ def pieces_of(text: str) -> list[Piece]:
 
 
 class _Formatter:
-    def __init__(self, post: Post, brand: Brand, rules: NetworkRules) -> None:
+    def __init__(self, post: Post, brand: Brand, rules: NetworkRules,
+                 link_text: str | None = None) -> None:
         self.post, self.brand, self.rules = post, brand, rules
+        # What the link is written as: the link itself, or a shape's words with it.
+        plain = link_text if link_text is not None else post.link
+        self.link = self.render(plain) if plain else None
         self.text = post.text
         self.pieces = pieces_of(self.text)
 
@@ -172,7 +181,7 @@ class _Formatter:
     def _thread(self, numbered: bool, width: int) -> tuple[list[tuple[str, Extras]], bool]:
         number = "9" * width + "/" + "9" * width if numbered else None
         closing, short = self.choose_closing(number)
-        link = self.render(self.post.link) if self.post.link else None
+        link = self.link
         tags = self.hashtags()
         n = len(self.pieces)
         parts: list[tuple[str, Extras]] = []
@@ -239,7 +248,7 @@ class _Formatter:
     def single(self) -> tuple[str, Extras, bool, bool]:
         """(body, extras, short disclaimer?, shortened?) for a network without threads."""
         closing, short = self.choose_closing(None)
-        link = self.render(self.post.link) if self.post.link else None
+        link = self.link
         extras = Extras(link, self.hashtags(), closing, None)
         n = len(self.pieces)
         if self.fits(self.text, extras):
@@ -253,14 +262,16 @@ class _Formatter:
         return self.body(0, j), extras, short, True
 
 
-def format_text(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
-    """The parts `rules.name` receives for `post`. Raises DoesNotFit when it cannot fit."""
+def format_text(post: Post, brand: Brand, rules: NetworkRules,
+                link_text: str | None = None) -> Delivery:
+    """The parts `rules.name` receives for `post`. Raises DoesNotFit when it cannot fit.
+    `link_text`: how the link is written, when a shape says more than the link (a teaser)."""
     notes: list[str] = []
     reserved = rules.reserved(brand.options_for(rules.name))
     if reserved:  # counted by the network with every part's text
         rules = rules.with_limit(rules.limit - reserved.length)
         notes.append(f"{reserved.what} takes {reserved.length} {rules.unit} of each part's limit")
-    fmt = _Formatter(post, brand, rules)
+    fmt = _Formatter(post, brand, rules, link_text)
     threaded = rules.thread and post.thread is not False
     if threaded:
         numbered = post.numbering is not False

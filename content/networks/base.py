@@ -129,6 +129,8 @@ class NetworkRules:
     reserve: Callable[[NetworkRules, Options], Reservation | None] = nothing_reserved
     part_payload: Callable[[Options], dict[str, Any]] = text_only
     server: Callable[[NetworkRules, ServerLimits], NetworkRules] = ignores_server
+    # It refuses a text it has already been sent: an evergreen repeat must differ in every part.
+    refuses_duplicates: bool = False
 
     def problem(self, text: str) -> str | None:
         """A reason other than length why the network would refuse `text`, or None."""

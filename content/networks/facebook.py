@@ -21,4 +21,6 @@ RULES = NetworkRules(
     thread=False,
     max_hashtags=3,
     images=ImageRules(size=(1200, 630), max_bytes=4 * MB, max_images=10, alt_limit=1000),
+    # Code 506 for a post identical to the last one (PLATFORMS.md, "Facebook Page").
+    refuses_duplicates=True,
 )

@@ -24,4 +24,6 @@ RULES = NetworkRules(
     thread=True,
     max_hashtags=2,
     images=ImageRules(size=(1600, 900), max_bytes=5 * MB, max_images=4, alt_limit=1000),
+    # 403 "duplicate content" for a text already sent (PLATFORMS.md, "X").
+    refuses_duplicates=True,
 )
