@@ -39,8 +39,12 @@ def run(args: argparse.Namespace, service: Service) -> int:
 def _describe(delivery: Delivery, preview: Preview, name: str) -> str:
     rules = rules_for(name)
     count = len(delivery.parts)
-    head = f"== {rules.display}: {count} part{'s' * (count != 1)}, limit {rules.limit} {rules.unit}"
+    head = (f"== {rules.display}: {count} part{'s' * (count != 1)}, {delivery.shape}, "
+            f"limit {rules.limit} {rules.unit}")
     lines = [head] + [f"   note: {note}" for note in delivery.notes]
+    if delivery.overridden:  # said apart from the notes: what the author wrote for here only
+        lines.append(f"   override: {', '.join(delivery.overridden)} from the post's {name}: "
+                     "section; the rest from the post")
     for part in delivery.parts:
         flags = preview.marks(part, name)
         tags = [label for key, label in (("disclaimer", "disclaimer"),

@@ -40,6 +40,7 @@ from scheduler.settings import Settings
 from scheduler.states import Status
 from scheduler.store import Store, desk
 from scheduler.store import queue as q
+from scheduler.store import repeats as evergreen
 from scheduler.store.claim import queue_state
 from scheduler.store.slots import get_slots, set_slots, taken_instants
 
@@ -50,6 +51,8 @@ if TYPE_CHECKING:  # watch.py uses the service: imported where it is called
 DeliveryRow = q.DeliveryRow
 DeliveryDetail = q.DeliveryDetail
 NoSuchDelivery = q.NoSuchDelivery
+RepeatRow = evergreen.RepeatRow
+NoSuchRepeat = evergreen.NoSuchRepeat
 NEEDS_AUTHOR = ("missed", "failed", "needs_attention")
 
 
@@ -198,6 +201,12 @@ class Service:
 
         def write(conn: Connection) -> list[int]:
             ids = q.insert_posts(conn, [plan.post for plan in plans], now, again=again)
+            firsts = [(d, r) for plan in plans
+                      for d, r in zip(plan.post.deliveries, plan.series or
+                                      [None] * len(plan.post.deliveries), strict=True)]
+            evergreen.insert_series(conn, [(i, d, r) for i, (d, r) in zip(ids, firsts,
+                                                                         strict=True) if r],
+                                  now)
             if also is not None:
                 also(conn, ids)
             return ids
@@ -256,6 +265,15 @@ class Service:
             if res.note:
                 notes.append(f"{row.platform}: {res.note}")
         return Moved(q.reschedule(self.store, moves, now), notes)
+
+    # -- evergreen repeats (issue 15) --------------------------------------------------------------
+    def repeats(self) -> list[evergreen.RepeatRow]:
+        """Every evergreen series: how far along, and its next round."""
+        return evergreen.list_series(self.store)
+
+    def stop_repeat(self, repeat_id: int) -> list[int]:
+        """Stop a series: no more rounds; a queued round not yet started is cancelled."""
+        return evergreen.stop(self.store, repeat_id, self.clock())
 
     # -- posting slots ---------------------------------------------------------------------------
     def slots(self, upcoming: int = 3) -> list[SlotPlan]:
