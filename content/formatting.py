@@ -73,10 +73,11 @@ def pieces_of(text: str) -> list[Piece]:
 
 class _Formatter:
     def __init__(self, post: Post, brand: Brand, rules: NetworkRules,
-                 link_text: str | None = None) -> None:
+                 read_more: str | None = None) -> None:
         self.post, self.brand, self.rules = post, brand, rules
-        # What the link is written as: the link itself, or a shape's words with it.
-        plain = link_text if link_text is not None else post.link
+        # What the link is written as: the link itself, or a shape's words before it.
+        self.read_more = read_more if post.link else None
+        plain = f"{read_more} {post.link}" if read_more and post.link else post.link
         self.link = self.render(plain) if plain else None
         self.text = post.text
         self.pieces = pieces_of(self.text)
@@ -223,6 +224,13 @@ class _Formatter:
         if link and self.fits("", with_closing):
             last = [(rest, Extras(None, tags, None, number))] if rest else []
             return [*last, ("", with_closing)]
+        if self.read_more and self.post.link:
+            # The words end the text, the link opens the closing: still no two closing parts
+            # the same, where the words and the link together do not fit beside the closing.
+            bare = Extras(self.render(self.post.link), None, closing, number)
+            if self.fits("", bare):
+                words = Extras(self.render(self.read_more), tags, None, number)
+                return [(rest, words), ("", bare)]
         last = [(rest, Extras(link, tags, None, number))] if rest or link else []
         return [*last, ("", Extras(None, None, closing, number))]
 
@@ -263,15 +271,15 @@ class _Formatter:
 
 
 def format_text(post: Post, brand: Brand, rules: NetworkRules,
-                link_text: str | None = None) -> Delivery:
+                read_more: str | None = None) -> Delivery:
     """The parts `rules.name` receives for `post`. Raises DoesNotFit when it cannot fit.
-    `link_text`: how the link is written, when a shape says more than the link (a teaser)."""
+    `read_more`: words the link comes after, when a shape says more than the link (a teaser)."""
     notes: list[str] = []
     reserved = rules.reserved(brand.options_for(rules.name))
     if reserved:  # counted by the network with every part's text
         rules = rules.with_limit(rules.limit - reserved.length)
         notes.append(f"{reserved.what} takes {reserved.length} {rules.unit} of each part's limit")
-    fmt = _Formatter(post, brand, rules, link_text)
+    fmt = _Formatter(post, brand, rules, read_more)
     threaded = rules.thread and post.thread is not False
     if threaded:
         numbered = post.numbering is not False

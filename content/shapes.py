@@ -62,8 +62,8 @@ def format_post(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
     """The parts `rules.name` receives for `post` in its shape. Raises DoesNotFit (or
     TooManyParts) when it cannot fit."""
     choice = choose(post, brand, rules)
-    shaped, link_text = shaped_post(choice, brand, rules)
-    delivery = format_text(shaped, brand, rules, link_text)
+    shaped, read_more = shaped_post(choice, brand, rules)
+    delivery = format_text(shaped, brand, rules, read_more)
     notes: list[str] = []
     if choice.shape != "whole" or choice.shape_from != "the default":
         notes.append(f"shape: {choice.shape} (from {choice.shape_from})")
@@ -74,15 +74,14 @@ def format_post(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
 
 
 def shaped_post(choice: Choice, brand: Brand, rules: NetworkRules) -> tuple[Post, str | None]:
-    """The post the formatter distributes for this shape, and how its link is written. Its
-    `text` is what the parts' bodies are slices of."""
+    """The post the formatter distributes for this shape, and the words before its link (a
+    teaser's). Its `text` is what the parts' bodies are slices of."""
     post = choice.post
     if choice.shape == "quote":
         quote = post.quote or choose_quote(post.body, post.title)
         return replace(post, title=None, body=quoted(quote)), None
     if choice.shape == "teaser":
-        link_text = f"{brand.read_more} {post.link}" if post.link else None
-        return _teaser(choice, brand, rules, link_text), link_text
+        return _teaser(choice, brand, rules, brand.read_more), brand.read_more
     return post, None
 
 
@@ -91,7 +90,7 @@ def opener(post: Post) -> str | None:
     return post.title or (post.hooks[0] if post.hooks else None)
 
 
-def _teaser(choice: Choice, brand: Brand, rules: NetworkRules, link_text: str | None) -> Post:
+def _teaser(choice: Choice, brand: Brand, rules: NetworkRules, read_more: str) -> Post:
     """The opening of the piece, cut at the last paragraph or sentence end whose teaser stays
     within `max_parts` parts (a closing part of its own not counted); where no such end is
     within reach, at a word, marked with an ellipsis."""
@@ -106,7 +105,7 @@ def _teaser(choice: Choice, brand: Brand, rules: NetworkRules, link_text: str | 
 
     def within(candidate: Post) -> bool:
         try:
-            delivery = format_text(candidate, brand, rules, link_text)
+            delivery = format_text(candidate, brand, rules, read_more)
         except CrierError:
             return False
         carried = [part for part in delivery.parts if not (part.closing and not part.body)]

@@ -19,6 +19,7 @@ from content.images.quotes import choose_quote, quoted
 from content.networks import NETWORK_NAMES, NETWORKS, rules_for
 from content.overrides import SHAPES, Override
 from content.post import Post, parse_post
+from content.rounds import ROUND_TAG, repeated_texts, round_post
 from content.shapes import choose, format_post, shaped_post
 from scheduler.config import PROJECT_ROOT, load_brand, load_post
 
@@ -60,8 +61,12 @@ def check_shaped(post: Post, brand: Brand, delivery: Delivery) -> None:
             assert choice.post.body.startswith(body)
             rest = choice.post.body[len(body):]
             assert rest == "" or rest[:2] == "\n\n" or ends_sentence(body)
-        if choice.post.link:
-            assert everything.count(rules.escape(f"{brand.read_more} {choice.post.link}")) == 1
+        if choice.post.link:  # the words, then the link: in one part, or across two
+            words, link = rules.escape(brand.read_more), rules.escape(choice.post.link)
+            together = everything.count(f"{words} {link}")
+            apart = sum(1 for a, b in zip(delivery.parts, delivery.parts[1:], strict=False)
+                        if words in a.text.split("\n\n") and b.text.startswith(link + "\n\n"))
+            assert together + apart == 1 and everything.count(words) == 1
     if delivery.shape == "quote":
         quote = choice.post.quote or choose_quote(choice.post.body, choice.post.title)
         assert shaped.body == quoted(quote) and shaped.title is None
@@ -136,8 +141,11 @@ def test_the_sample_as_a_teaser_on_x_is_three_parts_and_its_closing(
     *carried, closing = delivery.parts
     assert all(p.body for p in carried) and closing.body == "" and closing.closing
     assert carried[0].text.startswith("What's the deal with Glutamate?")
-    assert f"Read the whole piece: {post.link}" in carried[-1].text
-    assert brand.disclaimer in closing.text and brand.disclaimer not in carried[-1].text
+    # The brand's words end the teaser; the link opens the closing part (the words and the
+    # link do not fit beside the full closing), so no two posts' closing parts are the same.
+    assert "\n\nRead the whole piece:\n\n3/4" in carried[-1].text
+    assert closing.text.startswith(f"{post.link}\n\n{brand.disclaimer}")
+    assert brand.disclaimer not in carried[-1].text
     assert [p.text.rsplit("\n", 1)[-1] for p in delivery.parts] == ["1/4", "2/4", "3/4", "4/4"]
     # The opening, cut at a sentence end, in order.
     opening = "".join(p.body for p in carried)
@@ -253,3 +261,64 @@ def test_a_bad_shape_or_override_in_a_post_says_what_and_how(front: str, says: s
     with pytest.raises(PostError) as caught:
         parse_post(f"---\n{front}\n---\nThe body.", "p.md")
     assert says in str(caught.value)
+
+
+# -- evergreen rounds ------------------------------------------------------------------------
+
+QUOTES = st.lists(st.sampled_from([
+    "Sleep is treatment too.", "Ask for help early, not late.", "Glutamate is not serotonin.",
+    "Side effects are a question, not a verdict.", "Two classes of drugs are coming 🧠."]),
+    min_size=1, max_size=4, unique=True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=texts(), platform=st.sampled_from(NETWORK_NAMES), shape=st.sampled_from(SHAPES),
+       number=st.integers(0, 5), quotes=QUOTES, hooks=HOOKS)
+def test_every_round_of_every_shape_keeps_the_properties(
+    body: str, platform: str, shape: str, number: int, quotes: list[str], hooks: list[str],
+) -> None:
+    rules = NETWORKS[platform]
+    post = Post(body=body, title="Why glutamate?", link="https://example.com/a", shape=shape,
+                quote=quotes[0], quotes=tuple(quotes[1:]), hooks=tuple(hooks))
+    varied = round_post(post, number, rules)
+    delivery = compose(varied, BRAND, rules)
+    check_shaped(varied, BRAND, delivery)
+    assert compose(round_post(post, number, rules), BRAND, rules) == delivery
+    openings = ("Why glutamate?", *hooks)
+    assert varied.title == openings[number % len(openings)]
+    assert varied.quote == quotes[number % len(quotes)]
+    everything = "".join(p.text for p in delivery.parts)
+    tag = f"{ROUND_TAG}=repeat-{number}"
+    # A network refusing a text it was sent gets the round in its link (LinkedIn escapes it).
+    assert (tag in everything or rules.escape(tag) in everything) == (
+        number > 0 and rules.refuses_duplicates)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=texts(), platform=st.sampled_from(
+    [n for n in NETWORK_NAMES if NETWORKS[n].refuses_duplicates]), quotes=QUOTES)
+def test_a_quote_per_round_makes_every_part_of_every_round_new(
+    body: str, platform: str, quotes: list[str],
+) -> None:
+    """Where a network refuses a text it was sent, rounds of the quote shape with a quote each
+    differ in every part: the quote, and the closing part's link tagged per round."""
+    rules = NETWORKS[platform]
+    post = Post(body=body, link="https://example.com/a", shape="quote", quote=quotes[0],
+                quotes=tuple(quotes[1:]))
+    rounds = [[p.text for p in compose(round_post(post, k, rules), BRAND, rules).parts]
+              for k in range(len(quotes))]
+    assert repeated_texts(rounds) is None
+    # One round more than there are quotes: the first quote comes back, and the check says so
+    # wherever the link alone does not make the part new.
+    again = [*rounds, [p.text for p in compose(round_post(post, len(quotes), rules), BRAND,
+                                                rules).parts]]
+    clash = repeated_texts(again)
+    assert clash is None or clash[1] == len(quotes)
+
+
+def test_a_round_without_anything_to_rotate_is_the_same_text_and_is_found() -> None:
+    post = Post(body="One sentence. Two sentences.", shape="quote", quote="A quote.")
+    rules = NETWORKS["bluesky"]  # takes a text twice: no tag on its link
+    rounds = [[p.text for p in compose(round_post(post, k, rules), BRAND, rules).parts]
+              for k in range(2)]
+    assert repeated_texts(rounds) == (0, 1, 0, rounds[0][0])
