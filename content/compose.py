@@ -13,6 +13,7 @@ from content.delivery import Delivery
 from content.images.plan import plan_images
 from content.networks import NetworkRules, rules_for
 from content.post import Post
+from content.rounds import round_post
 from content.shapes import choose, format_post
 
 
@@ -36,11 +37,13 @@ def target_platforms(post: Post, brand: Brand, only: Iterable[str] = ()) -> tupl
 
 def compose_all(
     post: Post, brand: Brand, only: Iterable[str] = (),
-    overrides: dict[str, NetworkRules] | None = None,
+    overrides: dict[str, NetworkRules] | None = None, repeat: int = 0,
 ) -> dict[str, Delivery]:
-    """Every target network's delivery; the first network that cannot take the post raises."""
+    """Every target network's delivery; the first network that cannot take the post raises.
+    `repeat`: an evergreen post's round (0: its first publication)."""
     overrides = overrides or {}
-    return {
-        name: compose(post, brand, overrides.get(name) or rules_for(name))
-        for name in target_platforms(post, brand, only)
-    }
+    deliveries = {}
+    for name in target_platforms(post, brand, only):
+        rules = overrides.get(name) or rules_for(name)
+        deliveries[name] = compose(round_post(post, repeat, rules), brand, rules)
+    return deliveries

@@ -67,8 +67,6 @@ def format_post(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
     notes: list[str] = []
     if choice.shape != "whole" or choice.shape_from != "the default":
         notes.append(f"shape: {choice.shape} (from {choice.shape_from})")
-    if choice.overridden:
-        notes.append(f"from the post's {rules.name}: section: {', '.join(choice.overridden)}")
     return replace(delivery, notes=(*notes, *delivery.notes), shape=choice.shape,
                    overridden=choice.overridden)
 

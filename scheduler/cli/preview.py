@@ -20,11 +20,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--images", type=Path, metavar="DIR",
                         help="also render every image into DIR, with its alt text beside it")
+    parser.add_argument("--repeat", type=int, default=0, metavar="N",
+                        help="an evergreen post's repeat N, as it will be sent")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, service: Service) -> int:
-    preview = service.preview(args.post, args.platform, args.images)
+    preview = service.preview(args.post, args.platform, args.images, args.repeat)
     if args.json:
         print(json.dumps(preview.to_json(), ensure_ascii=False, indent=2))
         return 0

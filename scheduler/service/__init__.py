@@ -164,11 +164,17 @@ class Service:
 
     # -- preview ---------------------------------------------------------------------------------
     def preview(self, path: Path, platforms: Sequence[str] = (),
-                images_dir: Path | None = None) -> Preview:
+                images_dir: Path | None = None, repeat: int = 0) -> Preview:
         """Every part of every target network exactly as it would be sent (the same formatter
-        and renderer as queueing); with `images_dir`, the images written there too."""
+        and renderer as queueing); with `images_dir`, the images written there too; with
+        `repeat`, as that round of an evergreen post sends it."""
         post = load_post(path)
-        deliveries = compose_all(post, self.brand, platforms)
+        if repeat and (post.repeat is None or not 0 < repeat <= post.repeat.times):
+            times = post.repeat.times if post.repeat else 0
+            raise QueueError(f"{path}: there is no repeat {repeat}; the post repeats {times} "
+                             "time(s) (repeat: {every: \"90 days\", times: 3} in its front "
+                             "matter)")
+        deliveries = compose_all(post, self.brand, platforms, repeat=repeat)
         images: list[dict[str, Any]] = []
         if images_dir is not None:
             from scheduler.images import write_preview_images

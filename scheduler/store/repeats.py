@@ -44,6 +44,9 @@ ACTIVE, STOPPED, FINISHED = "active", "stopped", "finished"
 # A round due longer ago than this when the daemon looks has fallen behind: it is moved to the
 # next free slot instead of going out with whatever else is late.
 BEHIND = timedelta(minutes=10)
+# Published within this of its due time, a round counts from its slot (09:00 stays 09:00);
+# later (retried after a failure, say), from when it actually went out.
+ON_TIME = timedelta(hours=12)
 MAX_LOOKS = 5000  # slots looked at before settling for the interval's end itself
 _HOLDING = (Status.QUEUED.value, Status.PUBLISHING.value, Status.PUBLISHED.value)
 
@@ -167,7 +170,7 @@ def on_published(conn: Connection, delivery_id: int, now: datetime) -> int | Non
                                     deliveries.c.miss_after)
                              .where(deliveries.c.id == delivery_id)).one()
     base = published.published_at or now
-    if base - published.due_at <= published.miss_after - published.due_at:
+    if base - published.due_at <= ON_TIME:
         base = published.due_at  # on time: the interval runs from its slot, not its minute
     earliest = _days_later(base, series.every_days, series.zone)
     slot = next_free(conn, series, earliest)

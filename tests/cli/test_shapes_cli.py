@@ -96,3 +96,17 @@ def test_queue_repeats_lists_and_stops(crier: Crier, cli_env: Path) -> None:
         "stopped", "active"]
     missing = crier("queue", "repeats", "--stop", "99")
     assert missing.code != 0 and "no repeat 99" in missing.err
+
+
+def test_preview_shows_a_repeat_as_it_will_be_sent(crier: Crier, cli_env: Path) -> None:
+    post = write(cli_env, 'platforms: [x]\nshape: quote\nquotes: ["Sleep is treatment too."]\n'
+                 'repeat: {every: "90 days", times: 2}')
+    first = crier("preview", str(post), "--json")
+    second = crier("preview", str(post), "--repeat", "1", "--json")
+    assert first.code == second.code == 0
+    one, two = (json.loads(r.out)[0]["parts"] for r in (first, second))
+    assert "Do patients have to endure" in one[0]["text"]
+    assert "Sleep is treatment too." in two[0]["text"]
+    assert "utm_content=repeat-1" in two[-1]["text"] and "utm_content" not in one[-1]["text"]
+    missing = crier("preview", str(post), "--repeat", "3")
+    assert missing.code != 0 and "there is no repeat 3; the post repeats 2 time(s)" in missing.err
