@@ -67,6 +67,9 @@ def format_post(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
     notes: list[str] = []
     if choice.shape != "whole" or choice.shape_from != "the default":
         notes.append(f"shape: {choice.shape} (from {choice.shape_from})")
+    if choice.shape == "teaser" and not choice.post.link:
+        notes.append("a teaser without a link: readers cannot reach the whole piece; add "
+                     "link: to the front matter")
     return replace(delivery, notes=(*notes, *delivery.notes), shape=choice.shape,
                    overridden=choice.overridden)
 

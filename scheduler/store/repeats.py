@@ -271,12 +271,17 @@ def _fits(instant: datetime, busy: Sequence[datetime], per_day: int, spacing: ti
 # -- the daemon's look before claiming ----------------------------------------------------------
 
 def _behind_query(now: datetime) -> Any:
+    # Led by (status, next_attempt_at), the claim's own index: it reads only what is overdue,
+    # however many deliveries are queued for later. A round never tried has its next attempt
+    # at its due time; one the author retried is hers to send now, and is left alone.
+    late = now - BEHIND
     return (select(deliveries.c.id, deliveries.c.due_at, deliveries.c.miss_after,
                    deliveries.c.wall, repeat_rounds.c.repeat_id)
             .join(repeat_rounds, and_(repeat_rounds.c.delivery_id == deliveries.c.id,
                                       repeat_rounds.c.round > 0))
-            .where(deliveries.c.status == Status.QUEUED.value, deliveries.c.attempts == 0,
-                   deliveries.c.due_at < now - BEHIND)
+            .where(deliveries.c.status == Status.QUEUED.value,
+                   deliveries.c.next_attempt_at < late, deliveries.c.due_at < late,
+                   deliveries.c.attempts == 0)
             .order_by(deliveries.c.due_at, deliveries.c.id))
 
 
@@ -284,7 +289,14 @@ def catch_up(store: Store, now: datetime) -> list[int]:
     """Move every repeat that fell behind to the next free slot from now, one at a time in due
     order, so a long outage does not end in a burst; returns the ids moved. A read first: an
     idle queue costs no write lock."""
-    if not store.read(lambda conn: conn.execute(_behind_query(now).limit(1)).first()):
+    def behind(conn: Connection) -> bool:
+        # No series going: nothing can be behind, whatever else is overdue (a cheap look).
+        active = select(repeats.c.id).where(repeats.c.status == ACTIVE).limit(1)
+        if conn.execute(active).first() is None:
+            return False
+        return conn.execute(_behind_query(now).limit(1)).first() is not None
+
+    if not store.read(behind):
         return []
 
     def change(conn: Connection) -> list[int]:
