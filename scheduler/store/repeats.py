@@ -19,14 +19,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from itertools import islice
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
 from content.errors import CrierError
-from scheduler import timing
+from scheduler import spreading, timing
 from scheduler.states import Status
 from scheduler.store import Store, dialects
 from scheduler.store import queue as q
@@ -47,7 +46,6 @@ BEHIND = timedelta(minutes=10)
 # Published within this of its due time, a round counts from its slot (09:00 stays 09:00);
 # later (retried after a failure, say), from when it actually went out.
 ON_TIME = timedelta(hours=12)
-MAX_LOOKS = 5000  # slots looked at before settling for the interval's end itself
 _HOLDING = (Status.QUEUED.value, Status.PUBLISHING.value, Status.PUBLISHED.value)
 
 
@@ -172,22 +170,13 @@ def on_published(conn: Connection, delivery_id: int, now: datetime) -> int | Non
     base = published.published_at or now
     if base - published.due_at <= ON_TIME:
         base = published.due_at  # on time: the interval runs from its slot, not its minute
-    earliest = _days_later(base, series.every_days, series.zone)
+    earliest = spreading.days_later(base, series.every_days, series.zone)
     slot = next_free(conn, series, earliest)
     new_id = _queue_round(conn, series, round_row, slot, now)
     conn.execute(repeat_rounds.update().where(
         repeat_rounds.c.repeat_id == series.id, repeat_rounds.c.round == number,
         repeat_rounds.c.delivery_id.is_(None)).values(delivery_id=new_id))
     return new_id
-
-
-def _days_later(instant: datetime, days: int, zone: str) -> datetime:
-    """The same wall time `days` calendar days later in `zone` (09:00 stays 09:00 across DST;
-    a wall time that does not exist that day moves forward, by the documented rule)."""
-    tz = timing.load_zone(zone)
-    local = instant.astimezone(tz)
-    wall = (local.replace(tzinfo=None) + timedelta(days=days)).strftime("%Y-%m-%d %H:%M")
-    return timing.resolve(wall, zone).instant
 
 
 def _queue_round(conn: Connection, series: Any, round_row: Any, slot: timing.Resolved,
@@ -234,38 +223,9 @@ def next_free(conn: Connection, series: Any, earliest: datetime,
     if spec:
         candidates = timing.next_slots(timing.parse_slots(spec), zone, just_before, busy)
     else:
-        candidates = _same_time_daily(earliest, zone, clock)
-    spacing = timedelta(minutes=series.spacing_minutes)
-    for candidate in islice(candidates, MAX_LOOKS):
-        if _fits(candidate.instant, busy, series.per_day, spacing, zone):
-            return candidate
-    local = earliest.astimezone(timing.load_zone(zone))
-    return timing.Resolved(earliest, local.strftime("%Y-%m-%d %H:%M"), zone, None)
-
-
-def _same_time_daily(earliest: datetime, zone: str,
-                     clock: str | None) -> Iterator[timing.Resolved]:
-    """A time of day (`earliest`'s unless given) on `earliest`'s day and every day after, from
-    `earliest` on: a network without slots."""
-    local = earliest.astimezone(timing.load_zone(zone))
-    clock, day = clock or local.strftime("%H:%M"), local.date()
-    while True:
-        resolved = timing.resolve(f"{day.isoformat()} {clock}", zone)
-        if resolved.instant >= earliest:
-            yield resolved
-        day += timedelta(days=1)
-
-
-def _fits(instant: datetime, busy: Sequence[datetime], per_day: int, spacing: timedelta,
-          zone: str) -> bool:
-    tz = timing.load_zone(zone)
-
-    def day(at: datetime) -> date:
-        return at.astimezone(tz).date()
-
-    if sum(1 for other in busy if day(other) == day(instant)) >= per_day:
-        return False
-    return all(abs(instant - other) >= spacing for other in busy)
+        candidates = spreading.same_time_daily(earliest, zone, clock)
+    return spreading.first_free(candidates, busy, series.per_day,
+                                timedelta(minutes=series.spacing_minutes), zone, earliest)
 
 
 # -- the daemon's look before claiming ----------------------------------------------------------
