@@ -53,8 +53,8 @@ def choose(post: Post, brand: Brand, rules: NetworkRules) -> Choice:
         shape, shape_from = brand.shapes[rules.name], "the brand"
     else:
         shape, shape_from = "whole", "the default"
-    max_parts = applied.max_parts or brand.shape_parts.get(rules.name) or (
-        3 if rules.thread else 1)
+    threaded = rules.thread and applied.thread is not False  # the post may turn threads off
+    max_parts = applied.max_parts or brand.shape_parts.get(rules.name) or (3 if threaded else 1)
     return Choice(applied, shape, max_parts, shape_from, fields)
 
 
