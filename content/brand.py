@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from content.errors import BrandError
 from content.networks import NETWORK_NAMES, NETWORKS, Options
+from content.overrides import SHAPES
 from content.text import clean_text
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -32,6 +33,10 @@ _SECTIONS = {
     "schedule": {"max_lateness_minutes", "platforms", "max_parts"},
     "images": {"sizes", "background"},
     "import": {"also_drop"},  # lines `crier import` recognises as the brand's own, besides these
+    # Issue 15: each network's shape (a name, or {shape, max_parts}) and a teaser's link words;
+    # how evergreen repeats are spread out.
+    "shapes": {"read_more", *NETWORK_NAMES},
+    "repeat": {"max_per_day", "min_spacing_minutes"},
     # A network's own section, named after it, is declared and read by that network's module.
     **{name: set(rules.brand_section.keys)
        for name, rules in NETWORKS.items() if rules.brand_section},
@@ -72,6 +77,14 @@ class Brand:
     # The language the author writes in (BCP 47), told to the networks that ask; None: they
     # guess.
     language: str | None = None
+
+    # Issue 15: per network, its shape and a teaser's parts, as the brand sets them; the words
+    # before a teaser's link; at most this many repeats a day per network, this far apart.
+    shapes: Mapping[str, str] = field(default_factory=dict)
+    shape_parts: Mapping[str, int] = field(default_factory=dict)
+    read_more: str = "Read the whole piece:"
+    repeat_per_day: int = 1
+    repeat_spacing_minutes: int = 240
 
     def options_for(self, platform: str) -> Options:
         return self.network_options.get(platform, {})
@@ -165,6 +178,10 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
     if not all(isinstance(v, str) for v in handles.values()):
         problems.append(("handles", "every handle must be text"))
     also_drop = _also_drop(data.get("import", {}).get("also_drop", []), problems)
+    shapes, shape_parts, read_more = _shapes(data.get("shapes", {}), problems)
+    repeat = data.get("repeat", {})
+    per_day = _whole(repeat, "max_per_day", 1, 1, "repeat", problems)
+    spacing = _whole(repeat, "min_spacing_minutes", 240, 0, "repeat", problems)
     if problems:
         raise BrandError(problems, source)
     return Brand(
@@ -192,7 +209,52 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         network_options=network_options,
         import_also_drop=also_drop,
         language=language,
+        shapes=shapes,
+        shape_parts=shape_parts,
+        read_more=read_more,
+        repeat_per_day=per_day,
+        repeat_spacing_minutes=spacing,
     )
+
+
+def _shapes(section: Any, problems: list[tuple[str, str]]
+            ) -> tuple[dict[str, str], dict[str, int], str]:
+    """[shapes]: `name = "teaser"` or `name = {shape = "teaser", max_parts = 2}` per network."""
+    shapes: dict[str, str] = {}
+    parts: dict[str, int] = {}
+    if not isinstance(section, dict):
+        return shapes, parts, Brand.read_more
+    read_more = section.get("read_more", Brand.read_more)
+    if not isinstance(read_more, str) or not read_more.strip():
+        problems.append(("shapes.read_more", "must be the words before the link, e.g. "
+                         "\"Read the whole piece:\""))
+        read_more = Brand.read_more
+    for name in NETWORK_NAMES:
+        value = section.get(name)
+        if value is None:
+            continue
+        table = value if isinstance(value, dict) else {"shape": value}
+        shape, count = table.get("shape", "whole"), table.get("max_parts")
+        if set(table) - {"shape", "max_parts"} or shape not in SHAPES:
+            problems.append((f"shapes.{name}", f"must be one of {', '.join(SHAPES)}, or "
+                             "{shape = \"teaser\", max_parts = 2}"))
+            continue
+        shapes[name] = shape
+        if count is not None:
+            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                problems.append((f"shapes.{name}.max_parts", "must be a whole number >= 1"))
+            else:
+                parts[name] = count
+    return shapes, parts, clean_text("shapes.read_more", read_more, problems)
+
+
+def _whole(section: Any, key: str, default: int, least: int, name: str,
+           problems: list[tuple[str, str]]) -> int:
+    value = section.get(key, default) if isinstance(section, dict) else default
+    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        problems.append((f"{name}.{key}", f"must be a whole number >= {least}"))
+        return default
+    return value
 
 
 def _network_options(data: dict[str, Any], problems: list[tuple[str, str]]

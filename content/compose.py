@@ -10,17 +10,20 @@ from dataclasses import replace
 
 from content.brand import Brand
 from content.delivery import Delivery
-from content.formatting import format_text
 from content.images.plan import plan_images
 from content.networks import NetworkRules, rules_for
 from content.post import Post
+from content.rounds import round_post
+from content.shapes import choose, format_post
 
 
 def compose(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
     """The delivery for one network. Raises DoesNotFit when the post cannot be made to fit."""
     rules = rules.for_account(brand.options_for(rules.name))
-    delivery = format_text(post, brand, rules)
-    images = plan_images(post, brand, rules)
+    delivery = format_post(post, brand, rules)
+    # The images follow the shape and the network's override (its title, its quote).
+    images = plan_images(choose(post, brand, rules).post, brand, rules,
+                         quote_card=delivery.shape == "quote")
     if not images:
         return delivery
     first = replace(delivery.parts[0], images=images)
@@ -35,11 +38,13 @@ def target_platforms(post: Post, brand: Brand, only: Iterable[str] = ()) -> tupl
 
 def compose_all(
     post: Post, brand: Brand, only: Iterable[str] = (),
-    overrides: dict[str, NetworkRules] | None = None,
+    overrides: dict[str, NetworkRules] | None = None, repeat: int = 0,
 ) -> dict[str, Delivery]:
-    """Every target network's delivery; the first network that cannot take the post raises."""
+    """Every target network's delivery; the first network that cannot take the post raises.
+    `repeat`: an evergreen post's round (0: its first publication)."""
     overrides = overrides or {}
-    return {
-        name: compose(post, brand, overrides.get(name) or rules_for(name))
-        for name in target_platforms(post, brand, only)
-    }
+    deliveries = {}
+    for name in target_platforms(post, brand, only):
+        rules = overrides.get(name) or rules_for(name)
+        deliveries[name] = compose(round_post(post, repeat, rules), brand, rules)
+    return deliveries

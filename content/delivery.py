@@ -54,11 +54,15 @@ class Delivery:
     parts: tuple[Part, ...]
     disclaimer_form: Literal["full", "short"] = "full"
     notes: tuple[str, ...] = field(default=())  # decisions the author should see
+    shape: str = "whole"  # content/shapes.py
+    overridden: tuple[str, ...] = ()  # fields the post's own section for the network set
 
     def to_json(self) -> dict[str, Any]:
         return {
             "platform": self.platform,
             "disclaimer_form": self.disclaimer_form,
             "notes": list(self.notes),
+            "shape": self.shape,
+            "overridden": list(self.overridden),
             "parts": [part.to_json() for part in self.parts],
         }

@@ -48,6 +48,11 @@ class Extras:
     numbering: str | None
 
 
+def ends_sentence(word: str) -> bool:
+    """Whether a word ends a sentence (its mark, then any closing quotes or brackets)."""
+    return _SENTENCE_END.search(word) is not None
+
+
 def pieces_of(text: str) -> list[Piece]:
     pieces: list[Piece] = []
     previous_end = 0
@@ -67,8 +72,13 @@ def pieces_of(text: str) -> list[Piece]:
 
 
 class _Formatter:
-    def __init__(self, post: Post, brand: Brand, rules: NetworkRules) -> None:
+    def __init__(self, post: Post, brand: Brand, rules: NetworkRules,
+                 read_more: str | None = None) -> None:
         self.post, self.brand, self.rules = post, brand, rules
+        # What the link is written as: the link itself, or a shape's words before it.
+        self.read_more = read_more if post.link else None
+        plain = f"{read_more} {post.link}" if read_more and post.link else post.link
+        self.link = self.render(plain) if plain else None
         self.text = post.text
         self.pieces = pieces_of(self.text)
 
@@ -96,7 +106,7 @@ class _Formatter:
             return None
         if placed.where == "replace":
             return self.render(placed.instead)
-        return self.render(self.post.link)
+        return self.link  # the link itself, or a shape's words before it
 
     def first_comment(self) -> str | None:
         """The link, when the brand puts it in a first comment under the post (never the
@@ -232,6 +242,13 @@ class _Formatter:
         if link and self.fits("", with_closing):
             last = [(rest, Extras(None, tags, None, number))] if rest else []
             return [*last, ("", with_closing)]
+        if self.read_more and self.post.link:
+            # The words end the text, the link opens the closing: still no two closing parts
+            # the same, where the words and the link together do not fit beside the closing.
+            bare = Extras(self.render(self.post.link), None, closing, number)
+            if self.fits("", bare):
+                words = Extras(self.render(self.read_more), tags, None, number)
+                return [(rest, words), ("", bare)]
         last = [(rest, Extras(link, tags, None, number))] if rest or link else []
         return [*last, ("", Extras(None, None, closing, number))]
 
@@ -271,14 +288,16 @@ class _Formatter:
         return self.body(0, j), extras, short, True
 
 
-def format_text(post: Post, brand: Brand, rules: NetworkRules) -> Delivery:
-    """The parts `rules.name` receives for `post`. Raises DoesNotFit when it cannot fit."""
+def format_text(post: Post, brand: Brand, rules: NetworkRules,
+                read_more: str | None = None) -> Delivery:
+    """The parts `rules.name` receives for `post`. Raises DoesNotFit when it cannot fit.
+    `read_more`: words the link comes after, when a shape says more than the link (a teaser)."""
     notes: list[str] = []
     reserved = rules.reserved(brand.options_for(rules.name))
     if reserved:  # counted by the network with every part's text
         rules = rules.with_limit(rules.limit - reserved.length)
         notes.append(f"{reserved.what} takes {reserved.length} {rules.unit} of each part's limit")
-    fmt = _Formatter(post, brand, rules)
+    fmt = _Formatter(post, brand, rules, read_more)
     threaded = rules.thread and post.thread is not False
     if threaded:
         numbered = post.numbering is not False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,11 +12,15 @@ import yaml
 
 from content.errors import PostError
 from content.networks import NETWORK_NAMES, check_platform
+from content.overrides import Override, Readers, check_max_parts, check_shape, parse_override
+from content.repeat import Repeat, parse_repeat
 from content.text import find_bad_code_point, find_control, normalize, where
 
 KEYS = (
     "title", "link", "hashtags", "platforms", "at", "timezone",
     "quote", "images", "thread", "numbering",
+    # Shapes, overrides and evergreen reposts (issue 15); a network's name is its override.
+    "shape", "max_parts", "quotes", "hooks", "repeat", *NETWORK_NAMES,
 )
 _HASHTAG = re.compile(r"^[^\s#＃.,;:!?()\[\]{}'\"]+$")
 
@@ -43,6 +48,12 @@ class Post:
     images: tuple[Image, ...] = ()
     thread: bool | None = None  # None: the network's default
     numbering: bool | None = None
+    shape: str | None = None  # None: the brand's for the network, else whole
+    max_parts: int | None = None  # a teaser's length; None: the brand's, else the default
+    quotes: tuple[str, ...] = ()  # more quotes, one per evergreen round
+    hooks: tuple[str, ...] = ()  # other openings than the title, one per evergreen round
+    repeat: Repeat | None = None
+    overrides: Mapping[str, Override] = field(default_factory=dict)  # by network
     source: str = field(default="<post>", compare=False)
 
     @property
@@ -88,8 +99,28 @@ def parse_post(raw: str, source: str = "<post>") -> Post:
         images=_images(meta.get("images"), source),
         thread=_opt_bool(meta, "thread", source),
         numbering=_opt_bool(meta, "numbering", source),
+        shape=check_shape(meta.get("shape"), f"{source}:"),
+        max_parts=check_max_parts(meta.get("max_parts"), f"{source}:"),
+        quotes=_texts(meta.get("quotes"), "quotes", source),
+        hooks=_texts(meta.get("hooks"), "hooks", source),
+        repeat=parse_repeat(meta.get("repeat"), source),
+        overrides={name: parse_override(name, meta[name], source, _READERS)
+                   for name in NETWORK_NAMES if name in meta},
         source=source,
     )
+
+
+def _texts(value: Any, key: str, source: str) -> tuple[str, ...]:
+    """A list of short texts (quotes, hooks), each normalized, blanks and repeats left out."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PostError(f"{source}: {key} must be a list of texts, e.g. [\"First.\", \"Second.\"]")
+    for text in value:
+        bad = find_bad_code_point(text)
+        if bad:
+            raise PostError(f"{source}: {key} contains {bad[1]}; remove it")
+    return tuple(dict.fromkeys(t for t in (normalize(v) for v in value) if t))
 
 
 def _split_front_matter(raw: str, source: str) -> tuple[dict[str, Any], str]:
@@ -136,6 +167,16 @@ def _opt_str(meta: dict[str, Any], key: str, source: str) -> str | None:
         raise PostError(f"{source}: {key} must be text, got {type(value).__name__}")
     text = normalize(str(value))
     return text or None
+
+
+def _opt_str_where(meta: Mapping[str, Any], key: str, where: str) -> str | None:
+    """An override's optional text; `where` already names the post and the network."""
+    value = meta.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise PostError(f"{where} {key} must be text, got {type(value).__name__}")
+    return normalize(str(value)) or None
 
 
 def _opt_bool(meta: dict[str, Any], key: str, source: str) -> bool | None:
@@ -216,6 +257,13 @@ def _images(value: Any, source: str) -> tuple[Image, ...]:
             )
         images.append(Image(path=entry["path"], alt=normalize(str(entry["alt"]))))
     return tuple(images)
+
+
+_READERS = Readers(
+    text=_opt_str_where,
+    body=markdown_to_text,
+    hashtags=_hashtags,
+)
 
 
 __all__ = ["Image", "Post", "parse_post", "markdown_to_text"]

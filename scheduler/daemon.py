@@ -43,7 +43,7 @@ from scheduler.publishers.base import (
 )
 from scheduler.settings import Settings
 from scheduler.states import RetryPolicy, Snapshot, Status, Transition
-from scheduler.store import Store, StoreUnavailable
+from scheduler.store import Store, StoreUnavailable, repeats
 from scheduler.store import attempts as inflight
 from scheduler.store.claim import Claimed, claim_due, queue_state, reap, renew, sweep_missed
 
@@ -148,6 +148,7 @@ class Daemon:
                 free = self.config.workers - len(self._in_flight)
             if free <= 0 or self._stopping.is_set():
                 return []
+            self._catch_up(now)
             claimed = claim_due(self.store, now=now, owner=self.config.owner, limit=free,
                                 lease=self.config.lease)
             futures = []
@@ -157,8 +158,17 @@ class Daemon:
                 futures.append(self._pool.submit(self._work, item))
             return futures
 
+    def _catch_up(self, now: datetime) -> None:
+        """Evergreen repeats that fell behind go to their next free slots, one by one, before
+        anything is claimed or marked missed: after an outage they never go out in a batch."""
+        moved = repeats.catch_up(self.store, now)
+        if moved:
+            log.warning("moved %d repeat(s) that fell behind to the next free slots: %s",
+                        len(moved), _ids(moved))
+
     def housekeep(self, now: datetime) -> None:
         """Requeue deliveries of dead daemons and mark misses, reporting them."""
+        self._catch_up(now)
         requeued = reap(self.store, now)
         if requeued:
             log.warning("requeued %d delivery(ies) whose daemon stopped mid-publish, to be "

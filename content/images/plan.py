@@ -34,10 +34,12 @@ def image_size(brand: Brand, rules: NetworkRules) -> tuple[int, int]:
     return size
 
 
-def plan_images(post: Post, brand: Brand, rules: NetworkRules) -> tuple[ImageRef, ...]:
-    """The images the first part carries on this network (see the module doc)."""
+def plan_images(post: Post, brand: Brand, rules: NetworkRules,
+                quote_card: bool = False) -> tuple[ImageRef, ...]:
+    """The images the first part carries on this network (see the module doc); `quote_card`:
+    the quote card alone, whatever else the post has (the quote shape)."""
     size = image_size(brand, rules)
-    if post.images:
+    if post.images and not quote_card:
         caption = post.title or post.quote
         refs = []
         for number, image in enumerate(post.images[: rules.images.max_images]):
@@ -49,7 +51,7 @@ def plan_images(post: Post, brand: Brand, rules: NetworkRules) -> tuple[ImageRef
             refs.append(ImageRef("photo", image.alt, size,
                                  text=caption if number == 0 else None, photo=image.path))
         return tuple(refs)
-    if rules.thread and post.title:
+    if rules.thread and post.title and not quote_card:
         alt = _alt(f"Title card: {quoted(post.title)}, a thread by ", brand.author, "",
                    rules.images.alt_limit)
         return (ImageRef("thread_cover", alt, size, text=post.title),)

@@ -155,6 +155,8 @@ class NetworkRules:
     # Where the post's link goes, from the brand's options (content/links.py reads
     # the keys for a network that offers the choice).
     link: Callable[[Options], LinkPlacement] = link_in_post
+    # It refuses a text it has already been sent: an evergreen repeat must differ in every part.
+    refuses_duplicates: bool = False
 
     def problem(self, text: str) -> str | None:
         """A reason other than length why the network would refuse `text`, or None."""

@@ -40,4 +40,6 @@ RULES = NetworkRules(
     images=ImageRules(size=(1200, 630), max_bytes=4 * MB, max_images=10, alt_limit=1000),
     brand_section=BrandSection(frozenset({"link"}), parse_options),
     link=placement,
+    # Code 506 for a post identical to the last one (PLATFORMS.md, "Facebook Page").
+    refuses_duplicates=True,
 )

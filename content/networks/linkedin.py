@@ -74,4 +74,6 @@ RULES = NetworkRules(
     escape=escape_little_text,
     render_hashtag=hashtag,
     images=ImageRules(size=(1200, 627), max_bytes=5 * 1_000_000, max_images=9, alt_limit=1000),
+    # 422 DUPLICATE_POST for content already posted (PLATFORMS.md, "LinkedIn").
+    refuses_duplicates=True,
 )

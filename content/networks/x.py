@@ -53,4 +53,6 @@ RULES = NetworkRules(
     images=ImageRules(size=(1600, 900), max_bytes=5 * MB, max_images=4, alt_limit=1000),
     brand_section=BrandSection(frozenset({"limit"}), parse_options),
     account=account_limit,
+    # 403 "duplicate content" for a text already sent (PLATFORMS.md, "X").
+    refuses_duplicates=True,
 )

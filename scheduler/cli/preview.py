@@ -20,11 +20,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--images", type=Path, metavar="DIR",
                         help="also render every image into DIR, with its alt text beside it")
+    parser.add_argument("--repeat", type=int, default=0, metavar="N",
+                        help="an evergreen post's repeat N, as it will be sent")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, service: Service) -> int:
-    preview = service.preview(args.post, args.platform, args.images)
+    preview = service.preview(args.post, args.platform, args.images, args.repeat)
     if args.json:
         print(json.dumps(preview.to_json(), ensure_ascii=False, indent=2))
         return 0
@@ -39,8 +41,12 @@ def run(args: argparse.Namespace, service: Service) -> int:
 def _describe(delivery: Delivery, preview: Preview, name: str) -> str:
     rules = rules_for(name)
     count = len(delivery.parts)
-    head = f"== {rules.display}: {count} part{'s' * (count != 1)}, limit {rules.limit} {rules.unit}"
+    head = (f"== {rules.display}: {count} part{'s' * (count != 1)}, {delivery.shape}, "
+            f"limit {rules.limit} {rules.unit}")
     lines = [head] + [f"   note: {note}" for note in delivery.notes]
+    if delivery.overridden:  # said apart from the notes: what the author wrote for here only
+        lines.append(f"   override: {', '.join(delivery.overridden)} from the post's {name}: "
+                     "section; the rest from the post")
     for part in delivery.parts:
         flags = preview.marks(part, name)
         tags = [label for key, label in (("disclaimer", "disclaimer"),

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from content.networks import NETWORK_NAMES
-from scheduler.cli.tables import both, delivery_table, local
+from scheduler.cli.tables import both, delivery_table, local, short, table
 from scheduler.service import DeliveryRow, Service, When
 from scheduler.states import Status
 
@@ -58,6 +58,14 @@ def register(sub: Sub[argparse.ArgumentParser]) -> None:
         cmd.add_argument("ids", nargs="+", type=int, metavar="ID")
         _json(cmd)
         cmd.set_defaults(func=func)
+
+    evergreen = cmds.add_parser(
+        "repeats", help="evergreen posts (repeat: in the front matter) and their next rounds",
+        description="Lists every evergreen series; --stop ID stops one (no more rounds, and a "
+        "round queued and not yet started is cancelled).")
+    evergreen.add_argument("--stop", type=int, metavar="ID", help="stop this series")
+    _json(evergreen)
+    evergreen.set_defaults(func=run_repeats)
 
     move = cmds.add_parser("reschedule", help="move deliveries to another time")
     move.add_argument("ids", nargs="+", type=int, metavar="ID")
@@ -157,6 +165,33 @@ def run_show(args: argparse.Namespace, service: Service) -> int:
             ended = both(a.ended_at, d.zone) if a.ended_at else "(in flight)"
             print(f"  {both(a.started_at, d.zone)} -> {ended}  {a.outcome or ''}  "
                   f"{a.owner}" + (f"  {a.detail}" if a.detail else ""))
+    return 0
+
+
+def run_repeats(args: argparse.Namespace, service: Service) -> int:
+    if args.stop is not None:
+        cancelled = service.stop_repeat(args.stop)
+        if args.json:
+            print(json.dumps({"stopped": args.stop, "cancelled": cancelled}))
+            return 0
+        print(f"Stopped repeat {args.stop}" + (
+            f"; cancelled its queued round (delivery {', '.join(map(str, cancelled))})"
+            if cancelled else "") + ".")
+        return 0
+    rows = service.repeats()
+    if args.json:
+        print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("No evergreen post. Add repeat: {every: \"90 days\", times: 3} to a post's "
+              "front matter and queue it.")
+        return 0
+    print(table(["id", "post", "network", "every", "published", "status", "next"], [
+        [str(r.id), short(r.title or Path(r.source).name, 28), r.platform, r.every,
+         f"{r.published}/{r.times + 1}", r.status,
+         (f"delivery {r.next_delivery} {r.next_status}, due {r.next_due:%Y-%m-%d %H:%M} UTC"
+          if r.next_due else "")]
+        for r in rows]))
     return 0
 
 

@@ -41,6 +41,7 @@ from scheduler.settings import Settings
 from scheduler.states import Status
 from scheduler.store import Store, desk
 from scheduler.store import queue as q
+from scheduler.store import repeats as evergreen
 from scheduler.store.claim import queue_state
 from scheduler.store.slots import get_slots, set_slots, taken_instants
 
@@ -51,6 +52,8 @@ if TYPE_CHECKING:  # watch.py uses the service: imported where it is called
 DeliveryRow = q.DeliveryRow
 DeliveryDetail = q.DeliveryDetail
 NoSuchDelivery = q.NoSuchDelivery
+RepeatRow = evergreen.RepeatRow
+NoSuchRepeat = evergreen.NoSuchRepeat
 NEEDS_AUTHOR = ("missed", "failed", "needs_attention")
 
 
@@ -162,11 +165,17 @@ class Service:
 
     # -- preview ---------------------------------------------------------------------------------
     def preview(self, path: Path, platforms: Sequence[str] = (),
-                images_dir: Path | None = None) -> Preview:
+                images_dir: Path | None = None, repeat: int = 0) -> Preview:
         """Every part of every target network exactly as it would be sent (the same formatter
-        and renderer as queueing); with `images_dir`, the images written there too."""
+        and renderer as queueing); with `images_dir`, the images written there too; with
+        `repeat`, as that round of an evergreen post sends it."""
         post = load_post(path)
-        deliveries = compose_all(post, self.brand, platforms)
+        if repeat and (post.repeat is None or not 0 < repeat <= post.repeat.times):
+            times = post.repeat.times if post.repeat else 0
+            raise QueueError(f"{path}: there is no repeat {repeat}; the post repeats {times} "
+                             "time(s) (repeat: {every: \"90 days\", times: 3} in its front "
+                             "matter)")
+        deliveries = compose_all(post, self.brand, platforms, repeat=repeat)
         images: list[dict[str, Any]] = []
         if images_dir is not None:
             from scheduler.images import write_preview_images
@@ -199,6 +208,12 @@ class Service:
 
         def write(conn: Connection) -> list[int]:
             ids = q.insert_posts(conn, [plan.post for plan in plans], now, again=again)
+            firsts = [(d, r) for plan in plans
+                      for d, r in zip(plan.post.deliveries, plan.series or
+                                      [None] * len(plan.post.deliveries), strict=True)]
+            evergreen.insert_series(conn, [(i, d, r) for i, (d, r) in zip(ids, firsts,
+                                                                         strict=True) if r],
+                                  now)
             if also is not None:
                 also(conn, ids)
             return ids
@@ -257,6 +272,15 @@ class Service:
             if res.note:
                 notes.append(f"{row.platform}: {res.note}")
         return Moved(q.reschedule(self.store, moves, now), notes)
+
+    # -- evergreen repeats (issue 15) --------------------------------------------------------------
+    def repeats(self) -> list[evergreen.RepeatRow]:
+        """Every evergreen series: how far along, and its next round."""
+        return evergreen.list_series(self.store)
+
+    def stop_repeat(self, repeat_id: int) -> list[int]:
+        """Stop a series: no more rounds; a queued round not yet started is cancelled."""
+        return evergreen.stop(self.store, repeat_id, self.clock())
 
     # -- posting slots ---------------------------------------------------------------------------
     def slots(self, upcoming: int = 3) -> list[SlotPlan]:

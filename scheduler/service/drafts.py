@@ -141,9 +141,18 @@ def serialize_post(post: Post) -> str:
             meta[key] = getattr(post, key)
     if post.images:
         meta["images"] = [{"path": i.path, "alt": i.alt} for i in post.images]
-    for key in ("thread", "numbering"):
+    for key in ("thread", "numbering", "shape", "max_parts"):
         if getattr(post, key) is not None:
             meta[key] = getattr(post, key)
+    for key in ("quotes", "hooks"):
+        if getattr(post, key):
+            meta[key] = list(getattr(post, key))
+    if post.repeat is not None:
+        meta["repeat"] = {"every": post.repeat.written, "times": post.repeat.times}
+    for network, override in post.overrides.items():
+        meta[network] = {name: list(value) if isinstance(value, tuple) else value
+                         for name in override.fields
+                         for value in (getattr(override, name),)}
     return _front_matter(meta) + post.body + "\n"
 
 

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from content.brand import Brand
-from content.compose import compose_all, target_platforms
+from content.compose import compose, compose_all, target_platforms
 from content.delivery import Delivery, Part
 from content.networks import NetworkRules, ServerLimits, rules_for
+from content.post import Post
+from content.rounds import repeated_texts, round_post
 from scheduler import timing
 from scheduler.config import load_post
 from scheduler.images import photo_notes, render_delivery_images
@@ -27,6 +29,7 @@ from scheduler.publishers import Route, route, server_limits
 from scheduler.service.when import QueueError, SlotBook, When, resolve
 from scheduler.settings import Settings
 from scheduler.store.queue import NewDelivery, NewImage, NewPart, NewPost
+from scheduler.store.repeats import NewSeries
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class Plan:
     path: Path
     post: NewPost
     notes: tuple[str, ...] = field(default=())
+    # Per delivery of `post`, in order: its evergreen rounds, composed now (None: no repeat).
+    series: tuple[NewSeries | None, ...] = field(default=())
 
 
 def max_lateness(brand: Brand, settings: Settings) -> timedelta:
@@ -62,11 +67,13 @@ def plan_post(
     # The cheap checks (time, zone, slots) come before formatting every network.
     times = _times(path, post.at, when, zone, now, targets, slots)
     routes = {name: route(name, settings, live=live) for name in targets}
-    deliveries = compose_all(post, brand, targets, _server_rules(routes, settings))
+    server = _server_rules(routes, settings)
+    deliveries = compose_all(post, brand, targets, server)
     _without_a_media_host(path, deliveries, routes, settings)
     lateness = max_lateness(brand, settings)
     notes: list[str] = []
     new: list[NewDelivery] = []
+    series: list[NewSeries | None] = []
     for name, delivery in deliveries.items():
         resolved = times[name]
         if resolved.note:
@@ -80,16 +87,66 @@ def plan_post(
             platform=name, account=routes[name].account, publisher=routes[name].publisher,
             due_at=resolved.instant, wall=resolved.wall, zone=resolved.zone,
             time_note=resolved.note, max_lateness=lateness,
-            parts=tuple(
-                NewPart(part.index, part.text, _part_payload(part, brand, name),
-                        tuple(images[i]) if i < len(images) else ())
-                for i, part in enumerate(delivery.parts)),
-            payload={"notes": list(delivery.notes),
-                     "disclaimer_form": delivery.disclaimer_form},
+            parts=_new_parts(delivery, images, brand, name),
+            payload=_payload(delivery),
         ))
+        series.append(_series(path, post, brand, server.get(name) or rules_for(name),
+                              delivery, resolved.zone))
     notes.extend(photo_notes(deliveries.values(), path))
+    if post.repeat is not None:
+        notes.append(f"repeats {post.repeat.times} time(s), {post.repeat.written} after each "
+                     "publication (`crier queue repeats`)")
     return Plan(path, NewPost(source=str(path), title=post.title, deliveries=tuple(new)),
-                tuple(dict.fromkeys(notes)))
+                tuple(dict.fromkeys(notes)), tuple(series))
+
+
+def _new_parts(delivery: Delivery, images: list[list[NewImage]], brand: Brand,
+               name: str) -> tuple[NewPart, ...]:
+    return tuple(NewPart(part.index, part.text, _part_payload(part, brand, name),
+                         tuple(images[i]) if i < len(images) else ())
+                 for i, part in enumerate(delivery.parts))
+
+
+def _payload(delivery: Delivery, repeat: int = 0) -> dict[str, Any]:
+    payload: dict[str, Any] = {"notes": list(delivery.notes),
+                               "disclaimer_form": delivery.disclaimer_form}
+    if repeat:
+        payload["repeat"] = repeat
+    return payload
+
+
+def _series(path: Path, post: Post, brand: Brand, rules: NetworkRules, first: Delivery,
+            zone: str) -> NewSeries | None:
+    """The evergreen rounds of one network, composed and rendered now, so the daemon only
+    stores rows when a round is due. Refused when a network that takes no text twice would
+    be sent one again."""
+    if post.repeat is None:
+        return None
+    rounds = [compose(round_post(post, number, rules), brand, rules)
+              for number in range(1, post.repeat.times + 1)]
+    if rules.refuses_duplicates:
+        clash = repeated_texts([[p.text for p in d.parts] for d in (first, *rounds)])
+        if clash is not None:
+            earlier, later, index, text = clash
+            shown = " ".join(text.split())
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            before = "the first publication" if earlier == 0 else f"repeat {earlier}"
+            raise QueueError(
+                f"{path}: {rules.display} refuses a text it has already been sent, and repeat "
+                f"{later} would send part {index + 1} of {before} again ({shown!r}); give "
+                f"the post more hooks: or quotes: (one per repeat), a shape whose parts all "
+                f"carry them ({rules.name}: {{shape: quote}}), or fewer repeat.times; "
+                "nothing was queued")
+    parts, keys, payloads = [], [], []
+    for number, delivery in enumerate(rounds, 1):
+        images = _render_images(delivery, path, brand)
+        parts.append(_new_parts(delivery, images, brand, rules.name))
+        keys.append(content_key(delivery, images))
+        payloads.append(_payload(delivery, number))
+    return NewSeries(
+        every=post.repeat.every, written=post.repeat.written, zone=zone,
+        per_day=brand.repeat_per_day, spacing=timedelta(minutes=brand.repeat_spacing_minutes),
+        rounds=tuple(parts), content_keys=tuple(keys), payloads=tuple(payloads))
 
 
 def _times(path: Path, post_at: str | None, when: When, zone: str, now: datetime,

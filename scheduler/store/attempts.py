@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 
 from scheduler.outgoing import OutgoingDelivery, OutgoingImage, OutgoingPart, Sent
 from scheduler.states import Status, Transition
-from scheduler.store import Store
+from scheduler.store import Store, repeats
 from scheduler.store.claim import Claimed
 from scheduler.store.schema import (
     accounts,
@@ -117,6 +117,8 @@ def finish(store: Store, claimed: Claimed, move: Transition, now: datetime,
         _fence(conn, claimed, values)
         if part is not None:
             _record(conn, claimed, part[0], part[1], now)
+        if move.status is Status.PUBLISHED:  # an evergreen post's next round, in this commit
+            repeats.on_published(conn, claimed.id, now)
         if checkpoint is not None:
             conn.execute(
                 delivery_parts.update()

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Connection, and_, exists, func, select
 
 from content.errors import CrierError
 from scheduler.states import TRANSITIONS, Status
-from scheduler.store import Store
+from scheduler.store import Store, repeats
 from scheduler.store.queue import DeliveryRow, list_deliveries, row_query, to_row
 from scheduler.store.schema import blobs, deliveries, delivery_parts, desk_seen
 
@@ -108,6 +108,7 @@ def confirm_published(store: Store, delivery_id: int, url: str, now: datetime) -
             last_error=None, reconcile=False))
         if result.rowcount != 1:
             raise NotUncertain(f"delivery {delivery_id} changed meanwhile; nothing was changed")
+        repeats.on_published(conn, delivery_id, now)  # published is published: next round
         return pending
 
     parts = store.write(change)

@@ -98,6 +98,12 @@ def _v4(conn: Connection) -> None:
     schema.desk_seen.create(conn, checkfirst=True)
 
 
+@migration(7, "evergreen repeats and their rounds (issue 15)")
+def _v7(conn: Connection) -> None:
+    # Tables only this migration creates: `schema.py` defines them as they are at version 7.
+    schema.metadata.create_all(conn, tables=list(schema.TABLES_V7))
+
+
 def migrate(conn: Connection) -> list[int]:
     """Apply every pending migration in this transaction; returns the versions applied.
 

@@ -318,3 +318,45 @@ desk_seen = Table(
     Column("seen_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("delivery_id", "seen_version"),
 )
+
+# -- evergreen repeats (migration 7, issue 15) ----------------------------------------------------
+
+# One series per delivery the author asked to repeat: how often, how many times, how they are
+# spread out, and whether it is still going (`active`, `stopped` by her, `finished`).
+repeats = Table(
+    "repeats",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("title", Text),
+    Column("platform", String(32), nullable=False),
+    Column("account", String(200), nullable=False),
+    Column("publisher", String(32), nullable=False),
+    Column("every_days", Integer, nullable=False),
+    Column("every_written", String(64), nullable=False),
+    Column("times", Integer, nullable=False),
+    Column("zone", String(64), nullable=False),
+    Column("per_day", Integer, nullable=False),  # deliveries on the network a day, at most
+    Column("spacing_minutes", Integer, nullable=False),
+    Column("lateness_minutes", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("stopped_at", UTCDateTime),
+)
+
+# Each round of a series, composed at queue time (round 0 is the delivery first queued): its
+# parts as they will be sent, and the delivery it became once queued. The unique delivery id
+# and the "not queued yet" fence make re-queueing happen once, whoever publishes.
+repeat_rounds = Table(
+    "repeat_rounds",
+    metadata,
+    Column("repeat_id", Integer, ForeignKey("repeats.id"), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), unique=True),
+    Column("parts", Text, nullable=False),  # JSON: [{index, text, payload, images}]
+    Column("content_key", String(64)),
+    Column("payload", Text, nullable=False),  # JSON: the delivery's notes and settings
+    PrimaryKeyConstraint("repeat_id", "round"),
+)
+
+TABLES_V7 = (repeats, repeat_rounds)
