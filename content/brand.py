@@ -30,6 +30,7 @@ _SECTIONS = {
     "schedule": {"max_lateness_minutes", "platforms", "max_parts"},
     "images": {"sizes", "background"},
     "import": {"also_drop"},  # lines `crier import` recognises as the brand's own, besides these
+    "notify": {"digest_at", "warn_days"},  # the daily digest's time, the token warning's lead
     # A network's own section, named after it, is declared and read by that network's module.
     **{name: set(rules.brand_section.keys)
        for name, rules in NETWORKS.items() if rules.brand_section},
@@ -73,6 +74,10 @@ class Brand:
     # Paragraphs `crier import` leaves out of an imported post, besides the disclaimer and the
     # calls to action: Crier appends its own closing, so the page's copy must not go out twice.
     import_also_drop: tuple[str, ...] = ()
+    # [notify]: the daily digest's wall time ("07:30", in `timezone`; None: no digest) and how
+    # many days ahead of a token's expiry the author is warned.
+    digest_at: str | None = None
+    warn_days: int = 7
 
     def call_to_action_for(self, platform: str) -> str:
         return self.call_to_action_per_platform.get(platform, self.call_to_action)
@@ -155,6 +160,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
     if not all(isinstance(v, str) for v in handles.values()):
         problems.append(("handles", "every handle must be text"))
     also_drop = _also_drop(data.get("import", {}).get("also_drop", []), problems)
+    digest_at, warn_days = _notify(data.get("notify", {}), problems)
     if problems:
         raise BrandError(problems, source)
     return Brand(
@@ -181,6 +187,8 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         platforms=platforms,
         network_options=network_options,
         import_also_drop=also_drop,
+        digest_at=digest_at,
+        warn_days=warn_days,
     )
 
 
@@ -202,6 +210,27 @@ def _also_drop(value: Any, problems: list[tuple[str, str]]) -> tuple[str, ...]:
                          "patients in ...\"]"))
         return ()
     return tuple(clean_text("import.also_drop", v, problems) for v in value)
+
+
+_WALL_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _notify(section: Any, problems: list[tuple[str, str]]) -> tuple[str | None, int]:
+    if not isinstance(section, dict):
+        return None, 7
+    digest_at = section.get("digest_at")
+    if digest_at is not None:
+        match = _WALL_TIME.fullmatch(digest_at) if isinstance(digest_at, str) else None
+        if match is None:
+            problems.append(("notify.digest_at", "must be a time of day like \"07:30\""))
+            digest_at = None
+        else:
+            digest_at = f"{int(match[1]):02d}:{match[2]}"
+    warn_days = section.get("warn_days", 7)
+    if not isinstance(warn_days, int) or isinstance(warn_days, bool) or not 1 <= warn_days <= 60:
+        problems.append(("notify.warn_days", "must be a whole number of days, 1 to 60"))
+        warn_days = 7
+    return digest_at, warn_days
 
 
 def _zone_ok(name: Any) -> bool:

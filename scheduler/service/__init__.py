@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -45,6 +46,9 @@ from scheduler.store.slots import get_slots, set_slots, taken_instants
 
 if TYPE_CHECKING:  # watch.py uses the service: imported where it is called
     from scheduler.importer.watch import FeedReport, PollReport
+    from scheduler.notify.messages import Wording
+    from scheduler.notify.notifier import Notifier
+    from scheduler.store.notifications import Event as Notification
 
 # What a front end gets back; the store's row types are the service's vocabulary too.
 DeliveryRow = q.DeliveryRow
@@ -295,8 +299,13 @@ class Service:
                 lease=timedelta(seconds=lease) if lease else None)
         except ValueError as exc:
             raise QueueError(str(exc)) from None
-        return Daemon(self.store, registry or Registry(self.settings), config, clock=self.clock,
-                      feed_poll=self.poll_feeds, tell=tell)  # it watches feeds too
+        registry = registry or Registry(self.settings)
+        daemon = Daemon(self.store, registry, config, clock=self.clock,
+                        feed_poll=self.poll_feeds, tell=tell)  # it watches feeds too
+        # ... and tells the author what needs her (issue 14).
+        daemon.notifier = self.notifier(registry, owner=daemon.config.owner,
+                                        lease=daemon.config.lease)
+        return daemon
 
     def run(self, **options: Any) -> RunSummary:
         """Publish due deliveries until stopped (or idle with until_idle=True)."""
@@ -316,6 +325,36 @@ class Service:
             nxt = f"; next at {local:%Y-%m-%d %H:%M %Z}"
         return (f"crier run: database {self.store.where}; {where}; {state.due_now} due now, "
                 f"{state.in_flight} in flight{nxt}")
+
+    # -- notifications (issue 14) ------------------------------------------------------------------
+    def notifier(self, registry: Registry | None = None, *, owner: str = "",
+                 lease: timedelta = timedelta(seconds=60)) -> Notifier:
+        from scheduler.notify.notifier import Notifier
+
+        return Notifier(self.store, self.settings, self.brand,
+                        registry or Registry(self.settings),
+                        owner=owner or f"cli:{uuid.uuid4().hex[:8]}", lease=lease)
+
+    def notify_test(self) -> list[tuple[str, str | None]]:
+        """A test message on every configured channel, now: (where, error or None) each;
+        [] when none is configured."""
+        return self.notifier().test(self.clock())
+
+    def notification_channels(self) -> list[str]:
+        from scheduler.notify.channels import configured
+
+        return [c.describe() for c in configured(self.settings)]
+
+    def notifications(self, *, status: Sequence[str] = (), limit: int | None = 50
+                      ) -> list[Notification]:
+        from scheduler.store import notifications as told
+
+        return told.list_events(self.store, status=status, limit=limit)
+
+    def notification_wording(self) -> Wording:
+        from scheduler.notify.messages import Wording
+
+        return Wording(self.brand.timezone, self.settings.web_url)
 
     # -- import (issue 13): from the blog to the queue ---------------------------------------------
     def import_post(self, source: str, options: ImportOptions,
