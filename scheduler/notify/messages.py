@@ -50,6 +50,8 @@ class Message:
     told: tuple[Told, ...] = ()
     kind: str = "several"
     extra: dict[str, Any] = field(default_factory=dict)
+    # The events it carries, by id: a receiver can tell a resent message (at least once).
+    ids: tuple[int, ...] = ()
 
     @property
     def link(self) -> str | None:
@@ -143,7 +145,8 @@ class Wording:
         told = [self.told(e) for e in events]
         if len(told) == 1:
             one = told[0]
-            return Message(f"Crier: {one.headline}", _body(one) + "\n", (one,), one.kind)
+            return Message(f"Crier: {one.headline}", _body(one) + "\n", (one,), one.kind,
+                           ids=_ids(events))
         counts = Counter(e.kind for e in events)
         summary = ", ".join(f"{n} {_NOUN.get(k, k.value)}" for k, n in counts.most_common())
         lines = [f"{len(told)} things need you: {summary}.", ""]
@@ -155,7 +158,12 @@ class Wording:
         if self.web_url:
             lines.append(f"The desk: {self.web_url}/queue")
         return Message(f"Crier: {len(told)} things need you ({summary})",
-                       "\n".join(lines).rstrip() + "\n", tuple(told[:MAX_LISTED]))
+                       "\n".join(lines).rstrip() + "\n", tuple(told[:MAX_LISTED]),
+                       ids=_ids(events))
+
+
+def _ids(events: list[Event]) -> tuple[int, ...]:
+    return tuple(e.id for e in events if e.id)  # 0: sent directly, never stored
 
 
 def _body(one: Told) -> str:

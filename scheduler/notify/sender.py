@@ -56,7 +56,7 @@ def digest_message(event: Event) -> Message:
     """A digest's message, as written when the digest was made (the day's snapshot)."""
     return Message(str(event.data.get("subject", "Crier: your daily digest")),
                    str(event.data.get("text", "")), (), Kind.DIGEST.value,
-                   {"digest": event.data.get("sections", {})})
+                   {"digest": event.data.get("sections", {})}, (event.id,))
 
 
 class Sender:

@@ -43,6 +43,8 @@ class EmailChannel(Channel):
         mail["Date"] = formatdate(localtime=False)
         mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
         mail["X-Crier-Kind"] = message.kind
+        if message.ids:  # the notification ids: a resent message can be told from a new one
+            mail["X-Crier-Notifications"] = ",".join(map(str, message.ids))
         mail.set_content(message.text)
         try:
             self._deliver(mail)

@@ -79,4 +79,5 @@ class WebhookChannel(Channel):
             return root, body
         return self.url, {"type": message.kind, "subject": message.subject,
                           "text": message.text, "count": len(message.told),
+                          "ids": list(message.ids),
                           "events": [t.to_json() for t in message.told], **message.extra}
