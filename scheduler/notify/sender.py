@@ -119,9 +119,11 @@ class Sender:
                 report.messages[channel.name] = report.messages.get(channel.name, 0) + 1
         if failed:
             error = "; ".join(dict.fromkeys(errors))
-            retry_at = {i: now + backoff(e.attempts + 1, self.rng, RETRY)
-                        for i, e in failed.items()}
-            rows.not_delivered(self.store, failed.values(), error, retry_at)
+            # One time for all: events that failed together are retried together, as one
+            # message again (a jitter each would split the burst).
+            when = now + backoff(max(e.attempts for e in failed.values()) + 1, self.rng, RETRY)
+            rows.not_delivered(self.store, failed.values(), error,
+                               dict.fromkeys(failed, when))
         report.delivered = len([e for e in events if e.id not in failed])
         report.retry = len(failed)
         report.errors = list(dict.fromkeys(errors))
