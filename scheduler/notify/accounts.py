@@ -130,7 +130,7 @@ def _upsert(conn: Connection, key: str, values: dict[str, Any]) -> None:
                          .values(**values))
     if found.rowcount == 0:
         conn.execute(account_watch.insert().values(
-            account=key, failures=0, told_broken=False, **values))
+            **{"account": key, "failures": 0, "told_broken": False, **values}))
 
 
 def _record(conn: Connection, key: str, network: str, status: AccountStatus, row: Any,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from receivers import HookReceiver, MailServer
+from receivers import WEB_URL, channel_env
 
 from scheduler.notify.notifier import Notifier
 from scheduler.publishers.base import (
@@ -17,21 +17,6 @@ from scheduler.publishers.base import (
     Publisher,
     Sent,
 )
-
-WEB_URL = "http://desk.test:8080"
-
-
-def channel_env(mail: MailServer | None, hook: HookReceiver | None,
-                **extra: str) -> dict[str, str]:
-    env = {"CRIER_HTTP_TIMEOUT": "0.5", "CRIER_WEB_URL": WEB_URL}
-    if mail is not None:
-        env.update(CRIER_SMTP_URL=mail.url(), CRIER_NOTIFY_FROM="crier@example.com",
-                   CRIER_NOTIFY_EMAIL="author@example.com, assistant@example.org")
-    if hook is not None:
-        env.update(CRIER_NOTIFY_WEBHOOK_URL=hook.url())
-    env.update(extra)
-    return env
-
 
 MakeNotifier = Callable[..., Notifier]
 
@@ -58,3 +43,6 @@ class Failing(Publisher):
 
     def check_account(self) -> AccountStatus:
         return AccountStatus(True, "fine")
+
+
+__all__ = ["WEB_URL", "Failing", "MakeNotifier", "channel_env"]

@@ -20,6 +20,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+WEB_URL = "http://desk.test:8080"  # the desk, as the links in notifications name it
 WAIT = 30.0  # seconds a test waits for something that must happen soon
 
 
@@ -240,3 +241,15 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def channel_env(mail: MailServer | None, hook: HookReceiver | None,
+                **extra: str) -> dict[str, str]:
+    env = {"CRIER_HTTP_TIMEOUT": "0.5", "CRIER_WEB_URL": WEB_URL}
+    if mail is not None:
+        env.update(CRIER_SMTP_URL=mail.url(), CRIER_NOTIFY_FROM="crier@example.com",
+                   CRIER_NOTIFY_EMAIL="author@example.com, assistant@example.org")
+    if hook is not None:
+        env.update(CRIER_NOTIFY_WEBHOOK_URL=hook.url())
+    env.update(extra)
+    return env
