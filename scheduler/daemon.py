@@ -513,7 +513,8 @@ class Daemon:
             log.info("notifications: %d message(s) sent for %d event(s), %d logged, %d pending",
                      sent, report.delivered, report.logged, report.retry)
         if self.tell is not None and (sent or report.retry):
-            self.tell(f"notifications: {sent} message(s) sent"
+            by = " and ".join(sorted(report.messages)) or "no channel"
+            self.tell(f"notifications: {report.delivered} sent by {by}"
                       + (f"; {report.retry} could not be sent ({'; '.join(report.errors)}) "
                          "and wait for the next run (`crier notifications list`)"
                          if report.retry else ""))
