@@ -80,8 +80,9 @@ class MailServer:
         if isinstance(data, LoginPassword):
             given = (data.login.decode(), data.password.decode())
             self.logins.append(given)
-            return AuthResult(success=given == self.login)
-        return AuthResult(success=False)
+            # handled=False: aiosmtpd answers 535 itself (True would leave the client waiting).
+            return AuthResult(success=given == self.login, handled=False)
+        return AuthResult(success=False, handled=False)
 
     def start(self) -> MailServer:
         self._thread.start()

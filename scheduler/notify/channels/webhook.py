@@ -19,9 +19,10 @@ import requests
 
 from scheduler.notify.channels.base import Channel, ChannelError
 from scheduler.notify.messages import Message
-from scheduler.publishers.http import Redactor
+from scheduler.publishers.http import Redactor, guard_library_logs
 
 DISCORD_LIMIT = 2000  # characters of a message's content
+LIBRARY_LOGGERS = ("urllib3.connectionpool",)
 NTFY_LIMIT = 4096  # bytes ntfy keeps as the message; longer bodies become attachments
 
 
@@ -39,8 +40,10 @@ class WebhookChannel(Channel):
             f":{parts.port}" if parts.port else "")
         # The address, and each piece of it that may be a token (a long path segment).
         tokens = [seg for seg in parts.path.split("/") if len(seg) >= 8]
-        self._redact = Redactor([url, parts.path.strip("/"), parts.query, parts.password,
-                                 *tokens])
+        secrets = [url, parts.path.strip("/"), parts.query, parts.password, *tokens]
+        self._redact = Redactor(secrets)
+        # urllib3 logs each request's path at DEBUG: the token would be in `crier -v`'s log.
+        guard_library_logs(LIBRARY_LOGGERS, secrets)
 
     def describe(self) -> str:
         return f"webhook ({self.shape}) at {self.host}"
