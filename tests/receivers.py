@@ -11,6 +11,7 @@ import contextlib
 import json
 import socket
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -73,7 +74,9 @@ class MailServer:
         if self.login is not None:
             kwargs.update(authenticator=self._authenticate, auth_required=True,
                           auth_require_tls=False)
-        return SMTP(_Mailbox(self), hostname="mail.test", **kwargs)
+        with warnings.catch_warnings():  # AUTH without TLS: on 127.0.0.1 in a test, on purpose
+            warnings.simplefilter("ignore", UserWarning)
+            return SMTP(_Mailbox(self), hostname="mail.test", **kwargs)
 
     def _authenticate(self, server: SMTP, session: Session, envelope: Envelope,
                       mechanism: str, data: Any) -> AuthResult:

@@ -127,7 +127,6 @@ def test_kill_9_while_sending_every_event_arrives_at_least_once(
         assert duplicated, "no event was sent again after a kill: the run proves little"
         # At least once, and no more than that: only what a killed daemon held came again.
         assert set(duplicated) <= held, f"resent without a kill: {set(duplicated) - held}"
-        assert all(n == 1 for n in duplicated.values()) or len(in_flight) > 1
         assert sum(duplicated.values()) <= sum(map(len, in_flight))
         assert set(received) <= {e.id for e in events}
     finally:
