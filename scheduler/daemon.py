@@ -4,7 +4,9 @@ APScheduler 3.x's BlockingScheduler drives three jobs: `claim` (wakes at the nex
 after the poll interval at the latest, and when a worker frees up), `reap` (requeues deliveries
 of daemons that died mid-publish, and marks misses) and `heartbeat` (renews this daemon's
 leases). The deliveries table is the source of truth, not APScheduler's job store: several
-daemons share the table, and nothing is lost when one of them is killed.
+daemons share the table, and nothing is lost when one of them is killed. With a notifier
+(issue 14), `notify` sends the notifications the store's transitions wrote (and makes the
+daily digest) and `accounts` runs the account watch; `until_idle` sends what is pending last.
 
 SIGTERM and SIGINT stop claiming, let the deliveries in flight finish, then exit.
 `until_idle` exits once nothing is due and nothing is in flight, anywhere.

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import socket
+import ssl
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -61,6 +62,8 @@ class MailServer:
     logins: list[tuple[str, str]] = field(default_factory=list)
     on_message: Callable[[EmailMessage], None] | None = None
     port: int = 0
+    tls: ssl.SSLContext | None = None  # set: STARTTLS offered and required (or implicit TLS)
+    implicit_tls: bool = False  # smtps: TLS from the first byte
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -71,6 +74,8 @@ class MailServer:
 
     def _smtp(self) -> SMTP:
         kwargs: dict[str, Any] = {}
+        if self.tls is not None and not self.implicit_tls:
+            kwargs.update(tls_context=self.tls, require_starttls=True)
         if self.login is not None:
             kwargs.update(authenticator=self._authenticate, auth_required=True,
                           auth_require_tls=False)
@@ -94,7 +99,9 @@ class MailServer:
 
     def _open(self) -> None:
         async def serve() -> asyncio.AbstractServer:
-            return await self._loop.create_server(self._smtp, "127.0.0.1", self.port)
+            return await self._loop.create_server(
+                self._smtp, "127.0.0.1", self.port,
+                ssl=self.tls if self.implicit_tls else None)
 
         self._server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(WAIT)
         self.port = self._server.sockets[0].getsockname()[1]

@@ -25,14 +25,19 @@ DIGEST_LOOK = timedelta(minutes=1)  # how often the digest's time is compared wi
 
 
 class Notifier:
-    def __init__(self, store: Store, settings: Settings, brand: Brand, registry: Registry, *,
+    def __init__(self, store: Store, settings: Settings, brand: Brand | None,
+                 registry: Registry, *,
                  owner: str, lease: timedelta, channels: Sequence[Channel] | None = None,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, desk_url: str | None = None) -> None:
         self.store = store
         self.settings = settings
-        self.brand = brand
         self.registry = registry
-        self.wording = Wording(brand.timezone, settings.web_url)
+        # Without a readable brand the daemon still publishes (each delivery carries what it
+        # needs), and still tells her: in UTC, without the digest, warned 7 days ahead.
+        self.digest_at = brand.digest_at if brand else None
+        self.warn_days = brand.warn_days if brand else 7
+        # CRIER_WEB_URL wins: the address she opens may differ from the one the desk binds.
+        self.wording = Wording(brand.timezone if brand else "UTC", settings.web_url or desk_url)
         self.channels = list(configured(settings) if channels is None else channels)
         # A send may take a timeout per channel: the lease outlasts it, or a second daemon
         # would take the events over mid-send and send them twice.
@@ -48,7 +53,7 @@ class Notifier:
         """The sender job: make the digest when its time has come, send what is ready."""
         if self._digest_looked is None or now - self._digest_looked >= DIGEST_LOOK:
             self._digest_looked = now
-            made = digest.make_if_due(self.store, self.wording, self.brand.digest_at, now)
+            made = digest.make_if_due(self.store, self.wording, self.digest_at, now)
             if made:
                 log.info("today's digest: %s", made)
         with self._lock:  # the job and a flush never send the same events together
@@ -56,13 +61,13 @@ class Notifier:
 
     def flush(self, now: datetime) -> SendReport:
         """Everything pending, now: `crier run --until-idle` before it exits."""
-        digest.make_if_due(self.store, self.wording, self.brand.digest_at, now)
+        digest.make_if_due(self.store, self.wording, self.digest_at, now)
         with self._lock:
             return self.sender.send_due(now, flush=True)
 
     def watch_accounts(self, now: datetime) -> list[accounts.Watched]:
         return accounts.watch(self.store, self.settings, self.registry,
-                              warn_days=self.brand.warn_days, now=now)
+                              warn_days=self.warn_days, now=now)
 
     def database_down(self, error: str, now: datetime) -> None:
         """The database cannot be reached: that cannot be written to the notifications table,

@@ -9,6 +9,7 @@ use, so bad input is reported before the database is touched).
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from sqlalchemy import Connection
 from content.brand import Brand
 from content.compose import compose_all
 from content.delivery import Delivery, Part
+from content.errors import BrandError
 from content.networks import NETWORK_NAMES, check_platform, rules_for
 from scheduler import timing
 from scheduler.config import load_brand, load_post
@@ -43,6 +45,8 @@ from scheduler.store import Store, desk
 from scheduler.store import queue as q
 from scheduler.store.claim import queue_state
 from scheduler.store.slots import get_slots, set_slots, taken_instants
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # watch.py uses the service: imported where it is called
     from scheduler.importer.watch import FeedReport, PollReport
@@ -292,7 +296,8 @@ class Service:
     def daemon(self, *, until_idle: bool = False, workers: int | None = None,
                lease: float | None = None, poll: float | None = None,
                registry: Registry | None = None,
-               tell: Callable[[str], None] | None = None) -> Daemon:
+               tell: Callable[[str], None] | None = None,
+               desk_url: str | None = None) -> Daemon:
         try:
             config = DaemonConfig.from_settings(
                 self.settings, until_idle=until_idle, workers=workers, poll=poll,
@@ -304,7 +309,7 @@ class Service:
                         feed_poll=self.poll_feeds, tell=tell)  # it watches feeds too
         # ... and tells the author what needs her (issue 14).
         daemon.notifier = self.notifier(registry, owner=daemon.config.owner,
-                                        lease=daemon.config.lease)
+                                        lease=daemon.config.lease, desk_url=desk_url)
         return daemon
 
     def run(self, **options: Any) -> RunSummary:
@@ -328,12 +333,22 @@ class Service:
 
     # -- notifications (issue 14) ------------------------------------------------------------------
     def notifier(self, registry: Registry | None = None, *, owner: str = "",
-                 lease: timedelta = timedelta(seconds=60)) -> Notifier:
+                 lease: timedelta = timedelta(seconds=60),
+                 desk_url: str | None = None) -> Notifier:
+        """The daemon's notifier; `desk_url`: the desk's address for links, when it runs in
+        this process and CRIER_WEB_URL does not say."""
         from scheduler.notify.notifier import Notifier
 
-        return Notifier(self.store, self.settings, self.brand,
+        try:
+            brand: Brand | None = self.brand
+        except BrandError as exc:  # publishing needs no brand file: telling her goes on too
+            log.error("notifications in UTC and no digest until the brand file is fixed: %s",
+                      exc)
+            brand = None
+        return Notifier(self.store, self.settings, brand,
                         registry or Registry(self.settings),
-                        owner=owner or f"cli:{uuid.uuid4().hex[:8]}", lease=lease)
+                        owner=owner or f"cli:{uuid.uuid4().hex[:8]}", lease=lease,
+                        desk_url=desk_url)
 
     def notify_test(self) -> list[tuple[str, str | None]]:
         """A test message on every configured channel, now: (where, error or None) each;

@@ -198,3 +198,13 @@ def test_webhook_shapes(store: Store, clock: Clock, hook: HookReceiver,
     else:
         assert set(got.body) == {"content"} and len(got.body["content"]) <= 2000
         assert TITLE in got.body["content"]
+
+
+def test_links_go_to_the_desk_running_the_daemon_unless_crier_web_url_says(
+        sqlite_store: Store, make_notifier: MakeNotifier) -> None:
+    own = make_notifier(sqlite_store, {}, desk_url="http://127.0.0.1:8080")
+    assert own.wording.link("/deliveries/3") == "http://127.0.0.1:8080/deliveries/3"
+    said = make_notifier(sqlite_store, {"CRIER_WEB_URL": "https://desk.example.com/"},
+                         desk_url="http://127.0.0.1:8080")
+    assert said.wording.link("/deliveries/3") == "https://desk.example.com/deliveries/3"
+    assert make_notifier(sqlite_store, {}).wording.link("/deliveries/3") is None

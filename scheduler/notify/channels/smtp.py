@@ -8,6 +8,7 @@ would time out between them anyway.
 
 from __future__ import annotations
 
+import ipaddress
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -62,14 +63,28 @@ class EmailChannel(Channel):
             client = smtplib.SMTP(server.host, server.port, timeout=self.timeout)
         with client:
             client.ehlo()
+            secure = server.tls
             if not server.tls and client.has_extn("starttls"):
                 client.starttls(context=self.tls_context)
                 client.ehlo()
+                secure = True
+            if server.user and not secure and not _loopback(server.host):
+                raise ChannelError(
+                    f"email through {server.where}: the server offers no STARTTLS, and the "
+                    "password is not sent in clear; use smtps:// or a server that offers TLS")
             if server.user:
                 client.login(server.user, server.password or "")
             refused = client.send_message(mail, self.sender, list(self.recipients))
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
+
+
+def _loopback(host: str) -> bool:
+    """This machine: a password in clear never leaves it (a local relay, a test server)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _reason(exc: BaseException) -> str:
