@@ -1,10 +1,11 @@
 """Crash test of the sender: real `crier run` daemons killed -9 while sending notifications to a
 real SMTP server, restarted at once; every event is delivered at least once, and the events
-delivered twice are only those in flight at a kill.
+delivered more than once are only those in flight at a kill.
 
 Events come in waves: the test queues deliveries already past their lateness, a daemon marks
-them missed (each writing its event in the same transaction) and sends them. Every other
-message, the SMTP server holds its "250 OK" while the test kills the daemon sending it: the
+them missed (each writing its event in the same transaction) and sends them. For each of the
+first MAX_KILLS messages, the SMTP server holds its "250 OK" while the test kills the daemon
+sending it: the
 server has the message, the daemon never heard, so its events are sent again once its lease
 expires. Each message names its events (X-Crier-Notifications), which is how the duplicates are
 counted; at each kill the test records which events the killed daemon held.
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.slow
 
 WAVES = 8
 PER_WAVE = 5
-MAX_KILLS = 5
+MAX_KILLS = 4
 TIMEOUT = 120.0  # seconds any wait may take before the test gives up
 OWNER_PID = re.compile(r":(\d+):[0-9a-f]+$")
 
@@ -69,10 +70,10 @@ def test_kill_9_while_sending_every_event_arrives_at_least_once(
         return fleet.slot_of(int(match.group(1))), held
 
     def on_message(mail: EmailMessage) -> None:
-        """Before the server answers: every other message, kill the daemon that sent it."""
+        """Before the server answers, kill the daemon that sent it (the first MAX_KILLS)."""
         with lock:
             seen["messages"] += 1
-            if seen["messages"] % 2 or len(in_flight) >= MAX_KILLS or seen["stopping"]:
+            if len(in_flight) >= MAX_KILLS or seen["stopping"]:
                 return
             slot, held = holder_of(ids_of(mail))
             if slot is None or fleet is None:
@@ -115,15 +116,16 @@ def test_kill_9_while_sending_every_event_arrives_at_least_once(
         received = Counter(i for m in messages for i in ids_of(m))
         duplicated = {i: n - 1 for i, n in received.items() if n > 1}
         held = set().union(*in_flight) if in_flight else set()
+        lost = {e.id for e in events} - set(received)
         print(f"\nnotify crash [{db_url.split(':')[0]}]: {len(events)} events, "
               f"{len(messages)} messages, {len(in_flight)} kills while sending "
               f"({sum(map(len, in_flight))} events in flight at them), "
-              f"{len(duplicated)} events delivered twice ({sum(duplicated.values())} extra "
-              f"deliveries), 0 lost" if set(received) >= {e.id for e in events} else "LOST")
+              f"{len(duplicated)} events delivered more than once "
+              f"({sum(duplicated.values())} extra deliveries), {len(lost)} lost")
         assert len(events) == WAVES * PER_WAVE
         assert {e.status for e in events} == {"sent"}
         assert {e.id for e in events} <= set(received), "an event was never delivered"
-        assert len(in_flight) >= 3, "hardly any kill landed while sending: the run proves little"
+        assert len(in_flight) == MAX_KILLS, "a kill did not land while sending"
         assert duplicated, "no event was sent again after a kill: the run proves little"
         # At least once, and no more than that: only what a killed daemon held came again.
         assert set(duplicated) <= held, f"resent without a kill: {set(duplicated) - held}"
