@@ -37,6 +37,7 @@ _SECTIONS = {
     # how evergreen repeats are spread out.
     "shapes": {"read_more", *NETWORK_NAMES},
     "repeat": {"max_per_day", "min_spacing_minutes"},
+    "notify": {"digest_at", "warn_days"},  # the daily digest's time, the token warning's lead
     # A network's own section, named after it, is declared and read by that network's module.
     **{name: set(rules.brand_section.keys)
        for name, rules in NETWORKS.items() if rules.brand_section},
@@ -91,6 +92,10 @@ class Brand:
     # Paragraphs `crier import` leaves out of an imported post, besides the disclaimer and the
     # calls to action: Crier appends its own closing, so the page's copy must not go out twice.
     import_also_drop: tuple[str, ...] = ()
+    # [notify]: the daily digest's wall time ("07:30", in `timezone`; None: no digest) and how
+    # many days ahead of a token's expiry the author is warned.
+    digest_at: str | None = None
+    warn_days: int = 7
 
     def call_to_action_for(self, platform: str) -> str:
         return self.call_to_action_per_platform.get(platform, self.call_to_action)
@@ -182,6 +187,7 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
     repeat = data.get("repeat", {})
     per_day = _whole(repeat, "max_per_day", 1, 1, "repeat", problems)
     spacing = _whole(repeat, "min_spacing_minutes", 240, 0, "repeat", problems)
+    digest_at, warn_days = _notify(data.get("notify", {}), problems)
     if problems:
         raise BrandError(problems, source)
     return Brand(
@@ -214,6 +220,8 @@ def parse_brand(raw: str, source: str = "brand.toml") -> Brand:
         read_more=read_more,
         repeat_per_day=per_day,
         repeat_spacing_minutes=spacing,
+        digest_at=digest_at,
+        warn_days=warn_days,
     )
 
 
@@ -275,6 +283,27 @@ def _also_drop(value: Any, problems: list[tuple[str, str]]) -> tuple[str, ...]:
                          "patients in ...\"]"))
         return ()
     return tuple(clean_text("import.also_drop", v, problems) for v in value)
+
+
+_WALL_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _notify(section: Any, problems: list[tuple[str, str]]) -> tuple[str | None, int]:
+    if not isinstance(section, dict):
+        return None, 7
+    digest_at = section.get("digest_at")
+    if digest_at is not None:
+        match = _WALL_TIME.fullmatch(digest_at) if isinstance(digest_at, str) else None
+        if match is None:
+            problems.append(("notify.digest_at", "must be a time of day like \"07:30\""))
+            digest_at = None
+        else:
+            digest_at = f"{int(match[1]):02d}:{match[2]}"
+    warn_days = section.get("warn_days", 7)
+    if not isinstance(warn_days, int) or isinstance(warn_days, bool) or not 1 <= warn_days <= 60:
+        problems.append(("notify.warn_days", "must be a whole number of days, 1 to 60"))
+        warn_days = 7
+    return digest_at, warn_days
 
 
 def _zone_ok(name: Any) -> bool:

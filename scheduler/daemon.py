@@ -4,7 +4,9 @@ APScheduler 3.x's BlockingScheduler drives three jobs: `claim` (wakes at the nex
 after the poll interval at the latest, and when a worker frees up), `reap` (requeues deliveries
 of daemons that died mid-publish, and marks misses) and `heartbeat` (renews this daemon's
 leases). The deliveries table is the source of truth, not APScheduler's job store: several
-daemons share the table, and nothing is lost when one of them is killed.
+daemons share the table, and nothing is lost when one of them is killed. With a notifier
+(issue 14), `notify` sends the notifications the store's transitions wrote (and makes the
+daily digest) and `accounts` runs the account watch; `until_idle` sends what is pending last.
 
 SIGTERM and SIGINT stop claiming, let the deliveries in flight finish, then exit.
 `until_idle` exits once nothing is due and nothing is in flight, anywhere.
@@ -24,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -47,8 +49,13 @@ from scheduler.store import Store, StoreUnavailable, repeats
 from scheduler.store import attempts as inflight
 from scheduler.store.claim import Claimed, claim_due, queue_state, reap, renew, sweep_missed
 
+if TYPE_CHECKING:
+    from scheduler.notify.notifier import Notifier
+
 log = logging.getLogger(__name__)
 FEED_LOOK_SECONDS = 60  # issue 13: how often the daemon asks which feeds are due
+NOTIFY_LOOK_SECONDS = 1.0  # issue 14: how often the sender looks for notifications to send
+ACCOUNT_LOOK_SECONDS = 600  # issue 14: the account watch (it decides which are due a check)
 
 
 def utc_now() -> datetime:
@@ -113,8 +120,13 @@ class Daemon:
         clock: Callable[[], datetime] = utc_now, rng: random.Random | None = None,
         feed_poll: Callable[[datetime], object] | None = None,  # watched feeds
         tell: Callable[[str], None] | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.store = store
+        # Issue 14: sends the notifications the store's transitions write, the digest, and
+        # watches the accounts; None: events are still written, and wait for a daemon that has
+        # one.
+        self.notifier = notifier
         self.feed_poll = feed_poll
         # What the author is told as it happens: one line per delivery that ends (published,
         # failed, needing her, missed); None says nothing (the log still has it all).
@@ -367,6 +379,14 @@ class Daemon:
         if self.feed_poll is not None:
             scheduler.add_job(self._feed_job, "interval", seconds=FEED_LOOK_SECONDS,
                               id="feeds", next_run_time=now)
+        if self.notifier is not None:  # issue 14
+            scheduler.add_job(self._notify_job, "interval", seconds=NOTIFY_LOOK_SECONDS,
+                              id="notify", next_run_time=now)
+            if self.config.until_idle:
+                self._accounts_job()  # before the first claim: it may exit at once
+            else:
+                scheduler.add_job(self._accounts_job, "interval", seconds=ACCOUNT_LOOK_SECONDS,
+                                  id="accounts", next_run_time=now + timedelta(seconds=5))
         # Misses and dead daemons' deliveries first, so that a restart over a long outage marks
         # the misses in one statement instead of claiming them one by one. By the daemon's
         # clock (a test's), not the scheduler's wall time.
@@ -434,10 +454,15 @@ class Daemon:
             started = self.claim(now) if state.due_now else []
         except StoreUnavailable as exc:
             log.error("cannot claim: %s", exc)
+            if self.notifier is not None:
+                self.notifier.database_down(str(exc), self.clock())
             return
+        if self.notifier is not None:
+            self.notifier.database_back()
         if (self.config.until_idle and not started and self.in_flight() == 0
                 and state.due_now == 0 and state.in_flight == 0):
             log.info("idle: nothing due, nothing in flight")
+            self.flush_notifications()
             self._stopping.set()
             scheduler.shutdown(wait=False)
             return
@@ -461,6 +486,50 @@ class Daemon:
                 self.feed_poll(self.clock())
         except Exception:
             log.exception("feed poll failed; publishing goes on")
+
+    def _notify_job(self) -> None:  # issue 14
+        if self.notifier is None or self._stopping.is_set():
+            return
+        try:
+            self.notifier.tick(self.clock())
+        except StoreUnavailable as exc:
+            log.error("cannot send notifications: %s", exc)
+        except Exception:
+            log.exception("notification sender failed; it tries again, publishing goes on")
+
+    def _accounts_job(self) -> None:  # issue 14
+        if self.notifier is None or self._stopping.is_set():
+            return
+        try:
+            for watched in self.notifier.watch_accounts(self.clock()):
+                log.info("account %s checked: %s%s", watched.account,
+                         "ok" if watched.ok else "NOT WORKING",
+                         f"; told: {', '.join(watched.told)}" if watched.told else "")
+        except StoreUnavailable as exc:
+            log.error("cannot watch the accounts: %s", exc)
+        except Exception:
+            log.exception("account watch failed; publishing goes on")
+
+    def flush_notifications(self) -> None:
+        """Send every pending notification now (the grouping window is not waited out): the
+        last thing `until_idle` does. What cannot be sent stays pending for the next run."""
+        if self.notifier is None:
+            return
+        try:
+            report = self.notifier.flush(self.clock())
+        except Exception as exc:
+            log.error("notifications not sent before exiting: %s; they stay pending", exc)
+            return
+        sent = sum(report.messages.values())
+        if sent or report.retry or report.logged:
+            log.info("notifications: %d message(s) sent for %d event(s), %d logged, %d pending",
+                     sent, report.delivered, report.logged, report.retry)
+        if self.tell is not None and (sent or report.retry):
+            by = " and ".join(sorted(report.messages)) or "no channel"
+            self.tell(f"notifications: {report.delivered} sent by {by}"
+                      + (f"; {report.retry} could not be sent ({'; '.join(report.errors)}) "
+                         "and wait for the next run (`crier notifications list`)"
+                         if report.retry else ""))
 
     def _heartbeat_job(self) -> None:
         try:

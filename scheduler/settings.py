@@ -14,11 +14,13 @@ the variable and what it should be, never its value: a value may be a secret.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from dotenv import dotenv_values
 
@@ -75,6 +77,74 @@ def _text(name: str, raw: str) -> str:
     return raw
 
 
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where notification email goes, from CRIER_SMTP_URL. The password never shows in a repr."""
+
+    tls: bool  # smtps://: TLS from the first byte; smtp://: STARTTLS when the server offers it
+    host: str
+    port: int
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def where(self) -> str:
+        """The server for messages: never the credential."""
+        return f"{'smtps' if self.tls else 'smtp'}://{self.host}:{self.port}"
+
+
+_SMTP_HINT = "must look like smtp://USER:PASSWORD@HOST:PORT or smtps://... (its value is not shown)"
+
+
+def _smtp_url(name: str, raw: str) -> SmtpServer:
+    parsed = urlsplit(raw)
+    if parsed.scheme not in ("smtp", "smtps"):
+        raise SettingsError(name, _SMTP_HINT)
+    try:
+        port = parsed.port
+    except ValueError:
+        raise SettingsError(name, _SMTP_HINT) from None
+    if not parsed.hostname or parsed.path not in ("", "/") or parsed.query:
+        raise SettingsError(name, _SMTP_HINT)
+    tls = parsed.scheme == "smtps"
+    return SmtpServer(tls, parsed.hostname, port or (465 if tls else 587),
+                      unquote(parsed.username) if parsed.username else None,
+                      unquote(parsed.password) if parsed.password is not None else None)
+
+
+_ADDRESS = re.compile(r"[^@\s,<>]+@[^@\s,<>]+")
+
+
+def _address(name: str, raw: str) -> str:
+    if not _ADDRESS.fullmatch(raw):
+        raise SettingsError(name, "must be an email address, name@example.com")
+    return raw
+
+
+def _addresses(name: str, raw: str) -> tuple[str, ...]:
+    found = tuple(a.strip() for a in raw.split(",") if a.strip())
+    if not found or not all(_ADDRESS.fullmatch(a) for a in found):
+        raise SettingsError(name, "must be one or more email addresses, comma-separated "
+                                  "(name@example.com, other@example.org)")
+    return found
+
+
+def _web_address(name: str, raw: str) -> str:
+    parsed = urlsplit(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(name, "must be an http:// or https:// address")
+    return raw.rstrip("/")
+
+
+WEBHOOK_FORMATS = ("json", "ntfy", "slack", "discord")
+
+
+def _webhook_format(name: str, raw: str) -> str:
+    if raw.lower() not in WEBHOOK_FORMATS:
+        raise SettingsError(name, f"must be one of {', '.join(WEBHOOK_FORMATS)}")
+    return raw.lower()
+
+
 def _var(name: str, parse: Callable[[str, str], Any], default: Any = None,
          default_factory: Callable[[], Any] | None = None) -> Any:
     """A field read from the variable `name` by `parse`; empty or unset gives the default."""
@@ -109,6 +179,15 @@ class Settings:
     media_s3_endpoint_url: str | None = _var("CRIER_MEDIA_S3_ENDPOINT_URL", _text)
     media_s3_region: str | None = _var("CRIER_MEDIA_S3_REGION", _text)
     media_url_ttl_s: int = _var("CRIER_MEDIA_URL_TTL_S", _whole(60), 3600)
+    # Notifications (scheduler/notify): email, a webhook, or only the log when neither is set.
+    smtp: SmtpServer | None = _var("CRIER_SMTP_URL", _smtp_url)
+    notify_from: str | None = _var("CRIER_NOTIFY_FROM", _address)
+    notify_email: tuple[str, ...] = _var("CRIER_NOTIFY_EMAIL", _addresses, ())
+    webhook_url: str | None = field(default=None, repr=False, metadata={
+        "variable": "CRIER_NOTIFY_WEBHOOK_URL", "parse": _web_address})  # may hold a token
+    webhook_format: str = _var("CRIER_NOTIFY_WEBHOOK_FORMAT", _webhook_format, "json")
+    notify_window_s: float = _var("CRIER_NOTIFY_WINDOW_SECONDS", _seconds, 60.0)
+    web_url: str | None = _var("CRIER_WEB_URL", _web_address)  # the desk, for links
     # Every variable as read, for the ones the publishers declare (never shown anywhere).
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -121,7 +200,30 @@ class Settings:
             raw = (env.get(name) or "").strip() if name else ""
             if raw:
                 values[spec.name] = spec.metadata["parse"](name, raw)
-        return cls(**values, environ=MappingProxyType(dict(env)))
+        settings = cls(**values, environ=MappingProxyType(dict(env)))
+        settings.check_notify()
+        return settings
+
+    def check_notify(self) -> None:
+        """The email variables go together: a server needs recipients and a sender."""
+        if self.smtp is None:
+            if self.notify_email:
+                raise SettingsError("CRIER_SMTP_URL", "is not set, but CRIER_NOTIFY_EMAIL is: "
+                                    "set the mail server to send through")
+            return
+        if not self.notify_email:
+            raise SettingsError("CRIER_NOTIFY_EMAIL", "is not set, but CRIER_SMTP_URL is: "
+                                "set who the notifications go to")
+        if self.notify_from is None and not (self.smtp.user and "@" in self.smtp.user):
+            raise SettingsError("CRIER_NOTIFY_FROM", "is not set (and the SMTP user is not an "
+                                "address): set the address notifications come from")
+
+    @property
+    def sender_address(self) -> str | None:
+        """Who notification email comes from: CRIER_NOTIFY_FROM, else the SMTP user."""
+        if self.notify_from:
+            return self.notify_from
+        return self.smtp.user if self.smtp is not None else None
 
     def value(self, name: str) -> str | None:
         """A declared variable's value, stripped; None when unset or empty."""

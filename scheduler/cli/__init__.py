@@ -15,7 +15,8 @@ from scheduler.service import Service
 
 # Each module registers its own subcommands; adding a command is adding a module here.
 COMMANDS = ("preview", "count", "queue", "slots", "run", "demo", "accounts",
-            "importing", "feeds", "web")  # `crier import`, `crier feeds`, `crier web`
+            "importing", "feeds", "web",  # `crier import`, `crier feeds`, `crier web`
+            "notify")  # `crier notify test`, `crier notifications list`
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 

@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from content.errors import CrierError
-from scheduler.store import Store, dialects
+from scheduler.notify.kinds import Kind
+from scheduler.store import Store, dialects, notifications
 from scheduler.store.schema import drafts, feed_items, feeds
 
 SEEN, PENDING, DRAFT, QUEUED, FAILED = "seen", "pending", "draft", "queued", "failed"
+FEED_BROKEN_AFTER = 2  # failed polls in a row before the author is told the feed is broken
 GIVE_UP_AFTER = 5  # failed imports of one item before it is marked failed and reported
 
 
@@ -194,9 +196,19 @@ def feed_checked(store: Store, feed: FeedRow, now: datetime, error: str | None) 
     """A poll that changed no item: not modified, or failed (backing off, up to 6 hours)."""
     failures = feed.failures + 1 if error else 0
     wait = feed.interval * (2 ** min(failures - 1, 4)) if error else feed.interval
-    store.write(lambda conn: conn.execute(feeds.update().where(feeds.c.id == feed.id).values(
-        last_checked_at=now, last_error=error, failures=failures,
-        next_check_at=now + min(wait, timedelta(hours=6)))))
+
+    def change(conn: Connection) -> None:
+        conn.execute(feeds.update().where(feeds.c.id == feed.id).values(
+            last_checked_at=now, last_error=error, failures=failures,
+            next_check_at=now + min(wait, timedelta(hours=6))))
+        # Told once per breakage, at the second failure in a row: one blip of a blog's
+        # server is not worth her attention, a feed still failing half an hour on is.
+        if failures == FEED_BROKEN_AFTER:
+            notifications.record(conn, notifications.NewEvent(
+                Kind.FEED_BROKEN, title=feed.url, detail=error,
+                data={"url": feed.url, "failures": failures}), now)
+
+    store.write(change)
 
 
 def pending_items(store: Store, feed_id: int) -> list[ItemRow]:

@@ -9,7 +9,9 @@ use, so bad input is reported before the database is touched).
 from __future__ import annotations
 
 import functools
+import logging
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +24,7 @@ from sqlalchemy import Connection
 from content.brand import Brand
 from content.compose import compose_all
 from content.delivery import Delivery, Part
-from content.errors import CrierError
+from content.errors import BrandError, CrierError
 from content.networks import NETWORK_NAMES, check_platform, rules_for
 from scheduler import timing
 from scheduler.config import load_brand, load_post
@@ -45,8 +47,13 @@ from scheduler.store import repeats as evergreen
 from scheduler.store.claim import queue_state
 from scheduler.store.slots import get_slots, set_slots, taken_instants
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:  # watch.py uses the service: imported where it is called
     from scheduler.importer.watch import FeedReport, PollReport
+    from scheduler.notify.messages import Wording
+    from scheduler.notify.notifier import Notifier
+    from scheduler.store.notifications import Event as Notification
 
 # What a front end gets back; the store's row types are the service's vocabulary too.
 DeliveryRow = q.DeliveryRow
@@ -319,15 +326,21 @@ class Service:
     def daemon(self, *, until_idle: bool = False, workers: int | None = None,
                lease: float | None = None, poll: float | None = None,
                registry: Registry | None = None,
-               tell: Callable[[str], None] | None = None) -> Daemon:
+               tell: Callable[[str], None] | None = None,
+               desk_url: str | None = None) -> Daemon:
         try:
             config = DaemonConfig.from_settings(
                 self.settings, until_idle=until_idle, workers=workers, poll=poll,
                 lease=timedelta(seconds=lease) if lease else None)
         except ValueError as exc:
             raise QueueError(str(exc)) from None
-        return Daemon(self.store, registry or Registry(self.settings), config, clock=self.clock,
-                      feed_poll=self.poll_feeds, tell=tell)  # it watches feeds too
+        registry = registry or Registry(self.settings)
+        daemon = Daemon(self.store, registry, config, clock=self.clock,
+                        feed_poll=self.poll_feeds, tell=tell)  # it watches feeds too
+        # ... and tells the author what needs her (issue 14).
+        daemon.notifier = self.notifier(registry, owner=daemon.config.owner,
+                                        lease=daemon.config.lease, desk_url=desk_url)
+        return daemon
 
     def run(self, **options: Any) -> RunSummary:
         """Publish due deliveries until stopped (or idle with until_idle=True)."""
@@ -347,6 +360,46 @@ class Service:
             nxt = f"; next at {local:%Y-%m-%d %H:%M %Z}"
         return (f"crier run: database {self.store.where}; {where}; {state.due_now} due now, "
                 f"{state.in_flight} in flight{nxt}")
+
+    # -- notifications (issue 14) ------------------------------------------------------------------
+    def notifier(self, registry: Registry | None = None, *, owner: str = "",
+                 lease: timedelta = timedelta(seconds=60),
+                 desk_url: str | None = None) -> Notifier:
+        """The daemon's notifier; `desk_url`: the desk's address for links, when it runs in
+        this process and CRIER_WEB_URL does not say."""
+        from scheduler.notify.notifier import Notifier
+
+        try:
+            brand: Brand | None = self.brand
+        except BrandError as exc:  # publishing needs no brand file: telling her goes on too
+            log.error("notifications in UTC and no digest until the brand file is fixed: %s",
+                      exc)
+            brand = None
+        return Notifier(self.store, self.settings, brand,
+                        registry or Registry(self.settings),
+                        owner=owner or f"cli:{uuid.uuid4().hex[:8]}", lease=lease,
+                        desk_url=desk_url)
+
+    def notify_test(self) -> list[tuple[str, str | None]]:
+        """A test message on every configured channel, now: (where, error or None) each;
+        [] when none is configured."""
+        return self.notifier().test(self.clock())
+
+    def notification_channels(self) -> list[str]:
+        from scheduler.notify.channels import configured
+
+        return [c.describe() for c in configured(self.settings)]
+
+    def notifications(self, *, status: Sequence[str] = (), limit: int | None = 50
+                      ) -> list[Notification]:
+        from scheduler.store import notifications as told
+
+        return told.list_events(self.store, status=status, limit=limit)
+
+    def notification_wording(self) -> Wording:
+        from scheduler.notify.messages import Wording
+
+        return Wording(self.brand.timezone, self.settings.web_url)
 
     # -- import (issue 13): from the blog to the queue ---------------------------------------------
     def import_post(self, source: str, options: ImportOptions,

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 from scheduler.outgoing import OutgoingDelivery, OutgoingImage, OutgoingPart, Sent
 from scheduler.states import Status, Transition
 from scheduler.store import Store, repeats
+from scheduler.store import notifications as told
 from scheduler.store.claim import Claimed
 from scheduler.store.schema import (
     accounts,
@@ -26,6 +27,9 @@ from scheduler.store.schema import (
     delivery_parts,
     part_images,
 )
+
+# The ends the author must hear of: each writes a notification with the move.
+TOLD = frozenset({Status.FAILED.value, Status.NEEDS_ATTENTION.value, Status.MISSED.value})
 
 
 class LostLease(Exception):
@@ -135,5 +139,7 @@ def finish(store: Store, claimed: Claimed, move: Transition, now: datetime,
             .where(attempts.c.delivery_id == claimed.id,
                    attempts.c.attempt_id == claimed.attempt_id)
             .values(ended_at=now, outcome=move.outcome, detail=move.error))
+        if move.status.value in TOLD:  # she is told in the same transaction, or not at all
+            told.record_deliveries(conn, [claimed.id], move.status.value, now, move.error)
 
     store.write(change)

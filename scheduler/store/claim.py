@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 from scheduler.states import Status, lease_expired
-from scheduler.store import Store, dialects
+from scheduler.store import Store, dialects, notifications
 from scheduler.store.schema import UTCDateTime, accounts, attempts, deliveries, delivery_parts
 
 QUEUED, PUBLISHING = Status.QUEUED.value, Status.PUBLISHING.value
@@ -211,11 +211,18 @@ def sweep_missed(store: Store, now: datetime) -> list[int]:
     # when it comes due. This keeps the sweep on the (status, next_attempt_at) index.
     due = and_(deliveries.c.status == QUEUED, deliveries.c.next_attempt_at <= now,
                deliveries.c.miss_after < now, deliveries.c.reconcile.is_(False), ~live)
-    return store.write(lambda conn: sorted(conn.execute(
-        deliveries.update().where(due)
-        .values(status=Status.MISSED.value, last_error=MISSED_MESSAGE, updated_at=now)
-        .returning(deliveries.c.id)
-    ).scalars()))
+
+    def change(conn: Connection) -> list[int]:
+        missed = sorted(conn.execute(
+            deliveries.update().where(due)
+            .values(status=Status.MISSED.value, last_error=MISSED_MESSAGE, updated_at=now)
+            .returning(deliveries.c.id)
+        ).scalars())
+        # Told in the same transaction: a miss is never recorded without its notification.
+        notifications.record_deliveries(conn, missed, Status.MISSED.value, now)
+        return missed
+
+    return store.write(change)
 
 
 @dataclass(frozen=True)

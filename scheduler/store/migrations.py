@@ -98,6 +98,12 @@ def _v4(conn: Connection) -> None:
     schema.desk_seen.create(conn, checkfirst=True)
 
 
+@migration(6, "notifications and the account watch (issue 14)")
+def _v6(conn: Connection) -> None:
+    # Tables only this migration creates: `schema.py` defines them as they are at version 6.
+    schema.metadata.create_all(conn, tables=list(schema.TABLES_V6))
+
+
 @migration(7, "evergreen repeats and their rounds (issue 15)")
 def _v7(conn: Connection) -> None:
     # Tables only this migration creates: `schema.py` defines them as they are at version 7.

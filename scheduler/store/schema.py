@@ -319,6 +319,52 @@ desk_seen = Table(
     PrimaryKeyConstraint("delivery_id", "seen_version"),
 )
 
+# -- notifications (migration 6, issue 14) ------------------------------------------------------
+
+# What the author is to be told, written in the transaction of the change that causes it, and
+# delivered by the daemon's sender at least once on every channel configured when it is sent.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),  # scheduler/notify/kinds.py
+    Column("delivery_id", Integer, ForeignKey("deliveries.id")),
+    Column("platform", String(32)),
+    Column("account", String(200)),
+    Column("title", Text),  # the post's title (or its file), as it was then
+    Column("detail", Text),  # the reason: the network's words, already without secrets
+    Column("data", Text, nullable=False),  # JSON: what the kind needs besides (times, counts)
+    Column("happened_at", UTCDateTime, nullable=False),
+    # Set for an event that must be written once only (a day's digest): a second is ignored.
+    Column("once_key", String(200), unique=True),
+    Column("status", String(16), nullable=False),  # pending, sent, logged, skipped
+    Column("channels_done", Text, nullable=False),  # comma-separated channel names
+    Column("attempts", Integer, nullable=False),  # failed sends so far
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(200)),  # a sender holding it while it sends
+    Column("lease_until", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+)
+Index("ix_notifications_due", notifications.c.status, notifications.c.next_attempt_at)
+
+# Per account, what the account watch last found, so each condition is told once: failing
+# since when and how many checks in a row (None, 0: working), whether she was told, the expiry
+# she was warned of, and when it was last checked and its token refreshed.
+account_watch = Table(
+    "account_watch",
+    metadata,
+    Column("account", String(200), primary_key=True),
+    Column("failing_since", UTCDateTime),
+    Column("failures", Integer, nullable=False),
+    Column("told_broken", Boolean, nullable=False),
+    Column("warned_expiry", UTCDateTime),
+    Column("checked_at", UTCDateTime),
+    Column("refreshed_at", UTCDateTime),
+)
+
+TABLES_V6 = (notifications, account_watch)
+
 # -- evergreen repeats (migration 7, issue 15) ----------------------------------------------------
 
 # One series per delivery the author asked to repeat: how often, how many times, how they are

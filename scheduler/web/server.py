@@ -67,7 +67,7 @@ class DeskServer:
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         if self.with_daemon:
-            self.daemon = self.service.daemon()
+            self.daemon = self.service.daemon(desk_url=self.url)  # links in notifications
             # Signals belong to the main thread (uvicorn's): the daemon's are not installed.
             thread = threading.Thread(target=self.daemon.run, kwargs={"install_signals": False},
                                       name="crier-daemon", daemon=True)
