@@ -40,6 +40,7 @@ from scheduler.publishers.base import (
     Permanent,
     Publisher,
     RateLimited,
+    Reconnect,
     Sent,
     Transient,
 )
@@ -250,6 +251,8 @@ class Daemon:
             return self._finish(claimed, states.published(snapshot, self.clock()), last)
         except RateLimited as exc:
             return self._finish(claimed, states.rate_limited(snapshot, exc.reset_at, self.clock()))
+        except Reconnect as exc:
+            return self._finish(claimed, states.reconnect(snapshot, str(exc)))
         except Permanent as exc:
             return self._finish(claimed, states.permanent(snapshot, str(exc)))
         except _Undecided as exc:

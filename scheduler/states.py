@@ -178,6 +178,15 @@ def permanent(snapshot: Snapshot, message: str) -> Transition:
     return Transition(S.FAILED, "failed", snapshot.attempts + 1, error=message)
 
 
+def reconnect(snapshot: Snapshot, message: str) -> Transition:
+    """The account's token stopped working: nothing went out, and it waits for the author."""
+    return Transition(
+        S.NEEDS_ATTENTION, "needs_attention", snapshot.attempts + 1,
+        error=f"{message}; once the account is reconnected, `crier queue retry` it (this part "
+              "was not published), or `crier queue cancel` it",
+    )
+
+
 def undecided(snapshot: Snapshot, message: str) -> Transition:
     """It may or may not be on the network and the publisher cannot tell: the author looks."""
     return Transition(

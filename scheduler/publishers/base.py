@@ -86,6 +86,11 @@ class Permanent(PublishError):
     """The network refused for good (bad request, invalid credentials, too long)."""
 
 
+class Reconnect(Permanent):
+    """The account's token expired or was revoked. Nothing was sent, and nothing will be until
+    the author reconnects: the delivery waits for her (needs attention), it has not failed."""
+
+
 class UnknownOutcome(PublishError):
     """The part may or may not be on the network; the daemon will `lookup` before any resend."""
 
@@ -166,5 +171,5 @@ class PublisherSpec:
 __all__ = [
     "AccountStatus", "Found", "Lookup", "OutgoingDelivery", "OutgoingImage", "OutgoingPart",
     "Pending", "Permanent", "PublishError", "Publisher", "PublisherFactory", "PublisherSpec",
-    "RateLimited", "Sent", "ServerLimits", "Transient", "UnknownOutcome",
+    "RateLimited", "Reconnect", "Sent", "ServerLimits", "Transient", "UnknownOutcome",
 ]

@@ -49,6 +49,7 @@ from scheduler.publishers.base import (
     Permanent,
     PublishError,
     RateLimited,
+    Reconnect,
     Sent,
     Transient,
     UnknownOutcome,
@@ -242,7 +243,7 @@ class GraphPublisher(HttpPublisher):
         if error.subcode in DAILY_LIMIT:
             return RateLimited(now + QUOTA_WAIT, said)
         if error.code == TOKEN_GONE:
-            return Permanent(f"{said}. The token has expired or was revoked: reconnect (make a "
+            return Reconnect(f"{said}. The token has expired or was revoked: reconnect (make a "
                              f"new token as docs/connect/meta.md says and set "
                              f"{self.token_variable})")
         if error.subcode in MEDIA_NOT_FETCHED:

@@ -42,6 +42,7 @@ from scheduler.publishers.base import (
     PublishError,
     PublisherSpec,
     RateLimited,
+    Reconnect,
     Transient,
     UnknownOutcome,
 )
@@ -288,6 +289,9 @@ def status_failed(status: int, words: str, what: str, *, creates_post: bool, red
         return RateLimited(reset, message)
     if status >= 500 or status == 408:
         return Transient(message, sent=creates_post)
+    if status == 401:  # the credentials no longer work: she must reconnect, nothing went out
+        return Reconnect(f"{message}: the account's credentials were refused; renew them in "
+                         "the network's settings, then check with `crier accounts check`")
     return Permanent(message)
 
 

@@ -47,6 +47,7 @@ from scheduler.publishers.base import (
     PublishError,
     PublisherSpec,
     RateLimited,
+    Reconnect,
     Sent,
     Transient,
     UnknownOutcome,
@@ -308,7 +309,7 @@ class LinkedInPublisher(HttpPublisher):
         said = self.words(response) if words is None else words
         status = response.status_code
         if status == 401:
-            return Permanent(self.redact(
+            return Reconnect(self.redact(
                 f"{what}: LinkedIn refused the access token ({status} {said}): it has expired "
                 f"or been revoked. {RECONNECT}"))
         if status == 403:

@@ -278,6 +278,43 @@ def test_daemon_too_long_fails_in_the_networks_words(net: Net, tmp_path: Path) -
     store.close()
 
 
+# A token that stopped working, as each network answers it (the Graph API's code 190 comes
+# with a 400; the others answer 401).
+_GRAPH_190 = (400, {"error": {"message": "Error validating access token: Session has expired",
+                               "type": "OAuthException", "code": 190, "fbtrace_id": "Atoken"}})
+TOKEN_REFUSED: dict[str, tuple[int, object]] = {
+    "x": (401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                "detail": "Unauthorized"}),
+    "mastodon": (401, {"error": "The access token was revoked"}),
+    "linkedin": (401, {"status": 401, "serviceErrorCode": 65601, "code": "EXPIRED_ACCESS_TOKEN",
+                       "message": "The token used in the request has expired"}),
+    "threads": _GRAPH_190, "instagram": _GRAPH_190, "facebook": _GRAPH_190,
+}
+
+
+def test_daemon_a_dead_token_waits_for_the_author_not_failed(net: Net, brand: Brand,
+                                                             tmp_path: Path) -> None:
+    """Nothing went out and nothing can until she reconnects: the delivery needs attention,
+    with the network's words and the way out, instead of failing (a retry then resumes)."""
+    if net.name not in TOKEN_REFUSED:
+        pytest.skip("the reference PDS renews its own session; its refusal is a login")
+    assert net.server is not None
+    status, body = TOKEN_REFUSED[net.name]
+    store = Store.open(f"sqlite:///{tmp_path / 'token.db'}")
+    parts = tuple(NewPart(p.index, p.text, {}, tuple(
+        NewImage(i.data, i.format, i.width, i.height, i.alt) for i in p.images))
+        for p in parts_of(net, brand))
+    post = NewPost("token.md", (NewDelivery(net.name, net.account, net.name, START, parts),))
+    (delivery_id,) = store.write(lambda conn: insert_posts(conn, [post], START))
+    net.server.error(status, times=None, body=body)
+    assert Run(net, store, delivery_id, Clock(START)).publish() == ["needs_attention"]
+    (row,) = q.list_deliveries(store, ids=[delivery_id])
+    assert row.status == "needs_attention" and row.last_error
+    assert "reconnect" in row.last_error and "crier queue retry" in row.last_error
+    assert net.posts() == []
+    store.close()
+
+
 def test_daemon_an_undecidable_part_needs_the_author(sockets: bool, run: Run) -> None:
     """X: refused as a duplicate but out of sight; Bluesky: its record key holds another text;
     LinkedIn: its lookup may not read the posts; Mastodon: its lookup cannot be made (so it is
