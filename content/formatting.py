@@ -9,7 +9,7 @@ whole and exactly once; lengths are measured the way each network counts.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from content.brand import Brand
@@ -69,6 +69,27 @@ def pieces_of(text: str) -> list[Piece]:
         pieces.append(Piece(match.start(), match.end(), level))
         previous_end = match.end()
     return pieces
+
+
+def last_that_fits(candidates: Sequence[int], ok: Callable[[int], bool]) -> int | None:
+    """The last of `candidates` for which `ok` holds, when it holds up to some point and not
+    after (a longer text never fits where a shorter one did not): gallop out from the start,
+    then bisect, so every text measured is at most about twice the answer."""
+    best, hi, step = -1, len(candidates) - 1, 1
+    while best < hi:
+        probe = min(best + step, hi)
+        if not ok(candidates[probe]):
+            hi = probe - 1
+            break
+        best, step = probe, step * 2
+    lo = best + 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if ok(candidates[mid]):
+            best, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    return candidates[best] if best >= 0 else None
 
 
 class _Formatter:
@@ -158,24 +179,9 @@ class _Formatter:
         rest of the post is.
         """
 
-        def fits(index: int) -> bool:
-            return self.fits(self.body(i, candidates[index]) + tail, extras)
-
-        best, hi, step = -1, len(candidates) - 1, 1
-        while best < hi:
-            probe = min(best + step, hi)
-            if not fits(probe):
-                hi = probe - 1
-                break
-            best, step = probe, step * 2
-        lo = best + 1
-        while lo <= hi:
-            mid = (lo + hi) // 2
-            if fits(mid):
-                best, lo = mid, mid + 1
-            else:
-                hi = mid - 1
-        return candidates[best] if best >= 0 else -1
+        found = last_that_fits(
+            candidates, lambda j: self.fits(self.body(i, j) + tail, extras))
+        return -1 if found is None else found
 
     def too_long_word(self, i: int, extras: Extras) -> DoesNotFit:
         word = self.text[self.pieces[i].start : self.pieces[i].end]

@@ -14,13 +14,19 @@ and deterministic, like the formatter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from content.brand import Brand
 from content.delivery import Delivery
 from content.errors import CrierError, DoesNotFit
-from content.formatting import ELLIPSIS, PARAGRAPH, ends_sentence, format_text, pieces_of
+from content.formatting import (
+    ELLIPSIS,
+    PARAGRAPH,
+    ends_sentence,
+    format_text,
+    last_that_fits,
+    pieces_of,
+)
 from content.images.quotes import choose_quote, quoted
 from content.networks import NetworkRules
 from content.post import Post
@@ -116,10 +122,10 @@ def _teaser(choice: Choice, brand: Brand, rules: NetworkRules, read_more: str) -
 
     ends = [j for j in range(1, n) if pieces[j].level >= PARAGRAPH
             or ends_sentence(body[pieces[j - 1].start : pieces[j - 1].end])] + [n]
-    best = _last(ends, lambda j: within(teaser(j)))
+    best = last_that_fits(ends, lambda j: within(teaser(j)))
     if best is not None:
         return teaser(best)
-    best = _last(range(1, n), lambda j: within(teaser(j, ELLIPSIS)))
+    best = last_that_fits(range(1, n), lambda j: within(teaser(j, ELLIPSIS)))
     if best is not None:
         return teaser(best, ELLIPSIS)
     raise DoesNotFit(rules.name, 1, rules.unit,
@@ -131,21 +137,3 @@ def _squeezed(text: str) -> str:
     return "".join(text.split())
 
 
-def _last(candidates: Sequence[int], ok: Callable[[int], bool]) -> int | None:
-    """The last candidate for which `ok` holds, assuming it holds up to some point and not
-    after (a longer opening never takes fewer parts): gallop out, then bisect."""
-    best, hi, step = -1, len(candidates) - 1, 1
-    while best < hi:
-        probe = min(best + step, hi)
-        if not ok(candidates[probe]):
-            hi = probe - 1
-            break
-        best, step = probe, step * 2
-    lo = best + 1
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        if ok(candidates[mid]):
-            best, lo = mid, mid + 1
-        else:
-            hi = mid - 1
-    return candidates[best] if best >= 0 else None
