@@ -8,9 +8,13 @@ with the hashtag template `{hashtag|\\#|word}`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import regex
 
-from content.networks.base import ImageRules, NetworkRules
+from content.links import placement, read_link_options
+from content.networks.base import BrandSection, ImageRules, NetworkRules, Options, Problems
 
 # Documented at 3000 characters by third parties only; a configurable default, not a fact.
 LINKEDIN_LIMIT = 3000
@@ -61,6 +65,13 @@ def utf16_units(text: str) -> int:
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
+def parse_options(section: Mapping[str, Any], problems: Problems) -> Options:
+    """The brand's [linkedin] section: the link in the post (LinkedIn draws its preview) or in
+    a first comment under it, which some authors prefer because LinkedIn is said to show
+    posts with links to fewer people (a member may comment on her own posts)."""
+    return read_link_options(section, problems, ("post", "comment"))
+
+
 # Images: JPG, GIF or PNG, up to 20 in a multi-image post (../shared/PLATFORMS.md); the 9
 # images and the 5 MB budget are Crier's own cautious defaults. A member's handle is her name.
 RULES = NetworkRules(
@@ -74,6 +85,8 @@ RULES = NetworkRules(
     escape=escape_little_text,
     render_hashtag=hashtag,
     images=ImageRules(size=(1200, 627), max_bytes=5 * 1_000_000, max_images=9, alt_limit=1000),
+    brand_section=BrandSection(frozenset({"link"}), parse_options),
+    link=placement,
     # 422 DUPLICATE_POST for content already posted (PLATFORMS.md, "LinkedIn").
     refuses_duplicates=True,
 )

@@ -30,13 +30,13 @@ def formatted(network: str, section: str = "") -> tuple[str, str | None]:
     return part.text, part.to_json()["first_comment"]
 
 
-@pytest.mark.parametrize("network", ["instagram", "facebook", "x", "threads"])
+@pytest.mark.parametrize("network", ["instagram", "facebook", "linkedin", "x", "threads"])
 def test_by_default_the_link_is_in_the_post(network: str) -> None:
     text, comment = formatted(network)
     assert LINK in text and comment is None
 
 
-@pytest.mark.parametrize("network", ["instagram", "facebook"])
+@pytest.mark.parametrize("network", ["instagram", "facebook", "linkedin"])
 def test_the_link_may_go_to_a_first_comment_and_the_disclaimer_stays(network: str) -> None:
     text, comment = formatted(network, f'[{network}]\nlink = "comment"\n')
     assert LINK not in text and comment == LINK
