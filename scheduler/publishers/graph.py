@@ -7,7 +7,8 @@ The error object (`{"error": {"message", "type", "code", "error_subcode", "error
 
 - codes 4, 17, 32, 613 and 80001-80014 are rate limits: wait as long as the usage headers'
   `estimated_time_to_regain_access` says (minutes), not a failure;
-- 190: the token expired or was revoked: Permanent, saying to reconnect;
+- 190: the token expired or was revoked: Reconnect (the delivery waits for the author to
+  reconnect; nothing was sent);
 - 368: blocked for a policy reason: Permanent, in Meta's words;
 - 2207052 / 2207003 (Meta could not fetch the image): nothing was published, so the container
   is simply made again;
