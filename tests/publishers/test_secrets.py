@@ -36,7 +36,13 @@ from scheduler.daemon import Daemon, DaemonConfig
 from scheduler.media import MediaError, media_host
 from scheduler.outgoing import OutgoingImage
 from scheduler.publishers import Registry, secret_values
-from scheduler.publishers.base import OutgoingDelivery, OutgoingPart, Publisher, PublishError
+from scheduler.publishers.base import (
+    OutgoingDelivery,
+    OutgoingPart,
+    Publisher,
+    PublishError,
+    Reconnect,
+)
 from scheduler.publishers.bluesky.publisher import BlueskyPublisher
 from scheduler.publishers.facebook import FacebookPublisher
 from scheduler.publishers.http import Redactor, status_failed
@@ -363,7 +369,8 @@ def test_redactor_replaces_every_known_secret() -> None:
     assert redact("a s3cret-value and t0ken%2Fwith%2Bchars, abc") == "a *** and ***, abc"
     error = status_failed(401, "token s3cret-value is invalid", "Mastodon", creates_post=True,
                           redact=redact)
-    assert str(error) == "Mastodon: 401 token *** is invalid"
+    assert str(error).startswith("Mastodon: 401 token *** is invalid: ")
+    assert isinstance(error, Reconnect) and "s3cret" not in str(error)
 
 
 def test_no_media_host_secret_in_logs_or_errors(caplog: pytest.LogCaptureFixture) -> None:
