@@ -41,6 +41,7 @@ import requests  # type: ignore[import-untyped]
 from content.errors import CrierError
 from scheduler.media import MediaError, MediaHost, media_host, missing_host_message
 from scheduler.publishers.base import (
+    AccountStatus,
     Found,
     Lookup,
     OutgoingDelivery,
@@ -306,10 +307,12 @@ class GraphPublisher(HttpPublisher):
 class ContainerPublisher(GraphPublisher):
     """A network publishing through containers: one per post, polled, then published.
 
-    A network supplies its container calls (`create_container`), the status field and states,
-    its publish edge, its quota check and where its recent posts are listed (`recent_posts`).
+    A network supplies the fields of its containers (`create_container`, each made with
+    `new_container` on its `container_edge`), the status field, its publish edge, its quota
+    check and where its recent posts are listed (`recent_posts`, read with `listed`).
     """
 
+    container_edge: str  # where containers are made: "threads", "media"
     status_field: str  # the container's status field: "status" or "status_code"
     publish_edge: str  # "threads_publish", "media_publish"
 
@@ -335,6 +338,27 @@ class ContainerPublisher(GraphPublisher):
     @abstractmethod
     def recent_posts(self, part: OutgoingPart, what: str) -> list[tuple[str, str]]:
         """(media id, text) of the account's recent posts where `part` would be."""
+
+    def new_container(self, fields: dict[str, Any], what: str) -> str:
+        """Make one container (a post, or a carousel's child) from `fields`, form-encoded in
+        the body (an image address carries its own query); its id."""
+        answer = self.graph("POST", f"{self.account_id}/{self.container_edge}",
+                            f"{what}: container", data=fields)
+        container = str(answer.get("id") or "") if isinstance(answer, dict) else ""
+        if not container:
+            raise Permanent(f"{what}: {self.label} answered a container without an id")
+        return container
+
+    def require_post_room(self, posts: tuple[int, int] | None, what: str) -> None:
+        """RateLimited when the quota's (used, total) posts leave no room for one more."""
+        if posts is not None and posts[0] >= posts[1]:
+            raise RateLimited(self.clock() + QUOTA_WAIT, f"{what}: the account has published "
+                              f"{posts[0]} of its {posts[1]} posts in 24 hours")
+
+    def signed_in(self, username: object) -> AccountStatus:
+        """A working account's status, with the kept token's expiry when it is known."""
+        expires = self.kept.expires_at(self._configured) if self.kept else None
+        return AccountStatus(True, self.redact(f"signed in as @{username}"), expires)
 
     def image_url(self, image: OutgoingImage, what: str) -> str:
         """The address Meta fetches `image` from, minted now (a presigned one is fresh)."""
@@ -502,6 +526,13 @@ def read_quota(body: Any, usage: str, config: str) -> tuple[int, int] | None:
     return None
 
 
+def listed(body: Any, text_field: str) -> list[tuple[str, str]]:
+    """(media id, text) of each post in a listing `{"data": [{id, <text_field>}, ...]}`."""
+    rows = body.get("data") if isinstance(body, dict) else None
+    return [(str(row["id"]), str(row.get(text_field) or "")) for row in rows or []
+            if isinstance(row, dict) and row.get("id")]
+
+
 def configured_media(settings: Settings) -> dict[str, Any]:
     """The `media` and `media_problem` arguments for the configured host: a host set up wrongly
     fails only the posts with images, naming the variable, and text still goes out."""
@@ -526,5 +557,6 @@ def account_file_key(network: str, account_id: str) -> str:
 
 __all__ = ["ContainerExpired", "ContainerPublisher", "GraphError", "GraphPublisher",
            "MediaNotFetched", "NotReady", "account_file_key", "comparable", "configured_media",
+           "listed",
            "graph_error",
            "read_quota", "usage_wait"]

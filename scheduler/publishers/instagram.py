@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import requests  # type: ignore[import-untyped]
 
@@ -29,16 +28,15 @@ from scheduler.publishers.base import (
     Permanent,
     PublishError,
     PublisherSpec,
-    RateLimited,
     Sent,
 )
 from scheduler.publishers.graph import (
     NO_QUOTA,
     QUOTA_UNKNOWN,
-    QUOTA_WAIT,
     ContainerPublisher,
     account_file_key,
     configured_media,
+    listed,
     read_quota,
 )
 from scheduler.publishers.http import require_variables, timeouts, utc_now
@@ -54,6 +52,7 @@ class InstagramPublisher(ContainerPublisher):
     name = "instagram"
     label = "Instagram"
     token_variable = "INSTAGRAM_ACCESS_TOKEN"
+    container_edge = "media"
     status_field = "status_code"
     publish_edge = "media_publish"
     refresh_grant = "ig_refresh_token"
@@ -79,43 +78,31 @@ class InstagramPublisher(ContainerPublisher):
             raise Permanent(f"{what}: Instagram takes at most {MAX_CAROUSEL} images in a post")
         if len(part.images) == 1:
             image = part.images[0]
-            return self._container({"image_url": self.image_url(image, what),
-                                    "caption": part.text, "alt_text": image.alt}, what)
+            return self.new_container({"image_url": self.image_url(image, what),
+                                       "caption": part.text, "alt_text": image.alt}, what)
         children = [self._child(n, image, what) for n, image in enumerate(part.images, 1)]
-        return self._container({"media_type": "CAROUSEL", "children": ",".join(children),
-                                "caption": part.text}, what)
+        return self.new_container({"media_type": "CAROUSEL", "children": ",".join(children),
+                                   "caption": part.text}, what)
 
     def _child(self, n: int, image: OutgoingImage, what: str) -> str:
         # alt_text on a carousel item is sent as on an image post (unverified for items).
-        return self._container({"image_url": self.image_url(image, f"{what}, image {n}"),
-                                "is_carousel_item": "true", "alt_text": image.alt},
-                               f"{what}, image {n}")
-
-    def _container(self, fields: dict[str, Any], what: str) -> str:
-        answer = self.graph("POST", f"{self.account_id}/media", f"{what}: container",
-                            data=fields)
-        container = str(answer.get("id") or "") if isinstance(answer, dict) else ""
-        if not container:
-            raise Permanent(f"{what}: Instagram answered a container without an id")
-        return container
+        return self.new_container({"image_url": self.image_url(image, f"{what}, image {n}"),
+                                   "is_carousel_item": "true", "alt_text": image.alt},
+                                  f"{what}, image {n}")
 
     def check_quota(self, delivery: OutgoingDelivery, part: OutgoingPart,
                     what: str) -> tuple[int, int]:
         body = self.graph("GET", f"{self.account_id}/content_publishing_limit",
                           f"{what}: publishing quota", params={"fields": "quota_usage,config"})
         quota = read_quota(body, "quota_usage", "config")
-        if quota is not None and quota[0] >= quota[1]:
-            raise RateLimited(self.clock() + QUOTA_WAIT, f"{what}: the account has published "
-                              f"{quota[0]} of its {quota[1]} posts in 24 hours")
+        self.require_post_room(quota, what)
         # No replies on Instagram: their room never limits a delivery.
         return (quota[1] - quota[0]) if quota else QUOTA_UNKNOWN, NO_QUOTA
 
     def recent_posts(self, part: OutgoingPart, what: str) -> list[tuple[str, str]]:
         body = self.graph("GET", f"{self.account_id}/media", f"{what}: recent posts",
                           params={"fields": "id,caption,timestamp", "limit": RECENT})
-        rows = body.get("data") if isinstance(body, dict) else None
-        return [(str(row["id"]), str(row.get("caption") or "")) for row in rows or []
-                if isinstance(row, dict) and row.get("id")]
+        return listed(body, "caption")
 
     def check_account(self) -> AccountStatus:
         try:
@@ -126,8 +113,7 @@ class InstagramPublisher(ContainerPublisher):
         if not isinstance(me, dict) or not me.get("username"):
             return AccountStatus(False, "Instagram: the token cannot read INSTAGRAM_USER_ID's "
                                         "account")
-        expires = self.kept.expires_at(self._configured) if self.kept else None
-        return AccountStatus(True, self.redact(f"signed in as @{me.get('username')}"), expires)
+        return self.signed_in(me.get("username"))
 
 
 PUBLISHER = PublisherSpec(

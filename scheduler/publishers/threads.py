@@ -25,7 +25,6 @@ from scheduler.publishers.base import (
     OutgoingDelivery,
     OutgoingImage,
     OutgoingPart,
-    Permanent,
     PublishError,
     PublisherSpec,
     RateLimited,
@@ -37,6 +36,7 @@ from scheduler.publishers.graph import (
     ContainerPublisher,
     account_file_key,
     configured_media,
+    listed,
     read_quota,
 )
 from scheduler.publishers.http import require_variables, timeouts, utc_now
@@ -51,6 +51,7 @@ class ThreadsPublisher(ContainerPublisher):
     name = "threads"
     label = "Threads"
     token_variable = "THREADS_ACCESS_TOKEN"
+    container_edge = "threads"
     status_field = "status"
     publish_edge = "threads_publish"
     refresh_grant = "th_refresh_token"
@@ -80,20 +81,12 @@ class ThreadsPublisher(ContainerPublisher):
             fields.update(media_type="CAROUSEL", children=",".join(children))
         else:
             fields["media_type"] = "TEXT"
-        return self._container(fields, what)
+        return self.new_container(fields, what)
 
     def _child(self, n: int, image: OutgoingImage, what: str) -> str:
-        return self._container({"media_type": "IMAGE", "is_carousel_item": "true",
-                                "image_url": self.image_url(image, f"{what}, image {n}"),
-                                "alt_text": image.alt}, f"{what}, image {n}")
-
-    def _container(self, fields: dict[str, Any], what: str) -> str:
-        answer = self.graph("POST", f"{self.account_id}/threads", f"{what}: container",
-                            data=fields)
-        container = str(answer.get("id") or "") if isinstance(answer, dict) else ""
-        if not container:
-            raise Permanent(f"{what}: Threads answered a container without an id")
-        return container
+        return self.new_container({"media_type": "IMAGE", "is_carousel_item": "true",
+                                   "image_url": self.image_url(image, f"{what}, image {n}"),
+                                   "alt_text": image.alt}, f"{what}, image {n}")
 
     def check_quota(self, delivery: OutgoingDelivery, part: OutgoingPart,
                     what: str) -> tuple[int, int]:
@@ -103,9 +96,7 @@ class ThreadsPublisher(ContainerPublisher):
         posts = read_quota(body, "quota_usage", "config")
         replies = read_quota(body, "reply_quota_usage", "reply_config")
         wanted_replies = len(delivery.parts) - 1
-        if posts is not None and posts[0] >= posts[1]:
-            raise RateLimited(self.clock() + QUOTA_WAIT, f"{what}: the account has published "
-                              f"{posts[0]} of its {posts[1]} posts in 24 hours")
+        self.require_post_room(posts, what)
         if wanted_replies and replies is not None and replies[0] + wanted_replies > replies[1]:
             raise RateLimited(self.clock() + QUOTA_WAIT, f"{what}: the thread needs "
                               f"{wanted_replies} replies and {replies[0]} of the account's "
@@ -118,9 +109,7 @@ class ThreadsPublisher(ContainerPublisher):
         edge = "threads" if part.index == 0 else "replies"
         body = self.graph("GET", f"{self.account_id}/{edge}", f"{what}: recent posts",
                           params={"fields": "id,text,timestamp", "limit": RECENT})
-        rows = body.get("data") if isinstance(body, dict) else None
-        return [(str(row["id"]), str(row.get("text") or "")) for row in rows or []
-                if isinstance(row, dict) and row.get("id")]
+        return listed(body, "text")
 
     def check_account(self) -> AccountStatus:
         try:
@@ -130,8 +119,7 @@ class ThreadsPublisher(ContainerPublisher):
         if str(me.get("id")) != self.account_id:
             return AccountStatus(False, "Threads: the token belongs to another account than "
                                         "THREADS_USER_ID")
-        expires = self.kept.expires_at(self._configured) if self.kept else None
-        return AccountStatus(True, self.redact(f"signed in as @{me.get('username')}"), expires)
+        return self.signed_in(me.get("username"))
 
 
 PUBLISHER = PublisherSpec(
