@@ -15,10 +15,8 @@ at most 1.5x.
 from __future__ import annotations
 
 import io
-import statistics
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -28,6 +26,7 @@ from pathlib import Path
 import requests
 from PIL import Image
 
+from bench.timing import race
 from scheduler.config import PROJECT_ROOT
 from scheduler.publishers.base import (
     OutgoingDelivery,
@@ -130,20 +129,6 @@ def _bare_instagram(base_url: str, user: str, token: str,
 
 # ---- measuring -----------------------------------------------------------------------------
 
-def _race(ours: Callable[[str], None], bare: Callable[[str], None]) -> tuple[float, float]:
-    """Median seconds per post, the two sides alternating so drift hits both alike."""
-    ours("warm-ours")
-    bare("warm-bare")
-    times: dict[str, list[float]] = {"ours": [], "bare": []}
-    for n in range(ROUNDS):
-        for side, send in (("ours", ours), ("bare", bare)) if n % 2 else (
-                ("bare", bare), ("ours", ours)):
-            start = time.perf_counter()
-            send(f"{side}-{n}")
-            times[side].append(time.perf_counter() - start)
-    return statistics.median(times["ours"]), statistics.median(times["bare"])
-
-
 def _requests(server: object, send: Callable[[str], None], round_id: str) -> int:
     """How many requests one post takes (the server's log grows by that much)."""
     log: list[object] = server.requests  # type: ignore[attr-defined]
@@ -188,7 +173,7 @@ def main() -> int:
                                   kept=KeptToken(data / "threads-token.json"), media=host)
         sides = (_ours(ours_t, _thread),
                  _bare_threads(threads.base_url, threads.account_id, threads.token, urls))
-        timed = _race(*sides)
+        timed = race(*sides, ROUNDS)
         counts = (_requests(threads, sides[0], "count-ours"),
                   _requests(threads, sides[1], "count-bare"))
         ok &= _line(f"Threads (fake): {THREAD_PARTS}-part thread, an image on the first", *timed,
@@ -201,7 +186,7 @@ def main() -> int:
         sides = (_ours(ours_i, _carousel),
                  _bare_instagram(instagram.base_url, instagram.account_id, instagram.token,
                                  urls))
-        timed = _race(*sides)
+        timed = race(*sides, ROUNDS)
         counts = (_requests(instagram, sides[0], "count-ours"),
                   _requests(instagram, sides[1], "count-bare"))
         ok &= _line(f"Instagram (fake): {CAROUSEL}-image carousel", *timed,

@@ -10,10 +10,8 @@ session, with no error handling, no reconcile state and no logging. Goal: ours a
 from __future__ import annotations
 
 import io
-import statistics
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -25,6 +23,7 @@ import requests
 from PIL import Image
 from requests_oauthlib import OAuth1  # type: ignore[import-untyped]
 
+from bench.timing import race
 from scheduler.config import PROJECT_ROOT
 from scheduler.publishers.base import (
     OutgoingDelivery,
@@ -155,20 +154,6 @@ def _bare_bluesky(service: str, handle: str, password: str) -> Callable[[str], N
 
 # ---- measuring -----------------------------------------------------------------------------
 
-def _race(ours: Callable[[str], None], bare: Callable[[str], None]) -> tuple[float, float]:
-    """Median seconds per thread, the two sides alternating so drift hits both alike."""
-    ours("warm-ours")
-    bare("warm-bare")
-    times: dict[str, list[float]] = {"ours": [], "bare": []}
-    for n in range(ROUNDS):
-        for side, send in (("ours", ours), ("bare", bare)) if n % 2 else (
-                ("bare", bare), ("ours", ours)):
-            start = time.perf_counter()
-            send(f"{side}-{n}")
-            times[side].append(time.perf_counter() - start)
-    return statistics.median(times["ours"]), statistics.median(times["bare"])
-
-
 def _line(network: str, ours: float, bare: float, held: int) -> bool:
     ratio = ours / bare
     expected = (ROUNDS + 1) * 2 * PARTS
@@ -199,14 +184,15 @@ def main() -> int:
         ours = XPublisher(x.consumer_key, secret, x.user.access_token, token_secret,
                           base_url=x.base_url)
         auth = OAuth1(x.consumer_key, secret, x.user.access_token, token_secret)
-        ok &= _line("X (fake)", *_race(_ours(ours, "x"), _bare_x(x.base_url, auth)),
+        ok &= _line("X (fake)", *race(_ours(ours, "x"), _bare_x(x.base_url, auth), ROUNDS),
                     len(x.tweets))
 
         mastodon = stack.enter_context(MastodonServer(api_limit=(10_000, 300),
                                                      media_limit=(10_000, 1800)))
         ours_m = MastodonPublisher(mastodon.base_url, mastodon.account.token)
-        ok &= _line("Mastodon (fake)", *_race(
-            _ours(ours_m, "mastodon"), _bare_mastodon(mastodon.base_url, mastodon.account.token)),
+        ok &= _line("Mastodon (fake)", *race(
+            _ours(ours_m, "mastodon"), _bare_mastodon(mastodon.base_url, mastodon.account.token),
+            ROUNDS),
             len(mastodon.statuses))
 
         if missing_tools():
@@ -219,8 +205,8 @@ def main() -> int:
             return 0 if ok else 1
         ours_b = BlueskyPublisher(pds.handle, pds.password, service=pds.url,
                                   session_file=data / "bluesky-session.json")
-        ok &= _line("Bluesky (reference PDS)", *_race(
-            _ours(ours_b, "bluesky"), _bare_bluesky(pds.url, pds.handle, pds.password)),
+        ok &= _line("Bluesky (reference PDS)", *race(
+            _ours(ours_b, "bluesky"), _bare_bluesky(pds.url, pds.handle, pds.password), ROUNDS),
             _count_records(pds.url, pds.did))
     return 0 if ok else 1
 

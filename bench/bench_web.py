@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from content.platforms import PLATFORM_NAMES
 
 from content.compose import compose_all
+from content.networks import NETWORK_NAMES
 from content.post import parse_post
 from scheduler.config import PROJECT_ROOT, load_brand
 from scheduler.images import render_delivery_images
@@ -78,7 +78,7 @@ def main() -> int:
                         "hashtags": draft.hashtags, "quote": draft.quote,
                         "photo_path": [i.path for i in draft.images],
                         "photo_alt": [i.alt or "" for i in draft.images],
-                        "platforms": list(PLATFORM_NAMES)}
+                        "platforms": list(NETWORK_NAMES)}
 
                 def request(images: bool) -> None:
                     response = client.post("/compose/preview",
@@ -87,7 +87,7 @@ def main() -> int:
 
                 def direct(images: bool) -> None:
                     post = parse_post(draft_to_text(draft), "draft")
-                    for delivery in compose_all(post, brand, PLATFORM_NAMES).values():
+                    for delivery in compose_all(post, brand, NETWORK_NAMES).values():
                         if images:
                             render_delivery_images(delivery, SAMPLE, brand)
 
