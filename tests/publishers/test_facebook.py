@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from fakes.base import FakeClock, parse_multipart
-from fakes.meta_server import MetaServer
 from fakes.networks import ALTS, Net, jpeg, make_facebook
+from fakes.networks import meta_server_of as server_of
 
 from scheduler.publishers.base import Found, OutgoingDelivery, OutgoingPart
 
@@ -22,12 +22,6 @@ from scheduler.publishers.base import Found, OutgoingDelivery, OutgoingPart
 def net(fake_clock: FakeClock, tmp_path: Path) -> Iterator[Net]:
     with contextlib.ExitStack() as stack:
         yield make_facebook(stack, fake_clock, tmp_path)
-
-
-def server_of(net: Net) -> MetaServer:
-    server = net.extra["server"]
-    assert isinstance(server, MetaServer)
-    return server
 
 
 def post(text: str, *images: object, **payload: object) -> OutgoingDelivery:

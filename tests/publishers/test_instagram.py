@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from fakes.base import FakeClock
-from fakes.meta_server import MetaServer
 from fakes.networks import ALTS, START, Net, image, jpeg, make_instagram
+from fakes.networks import meta_server_of as server_of
 
 from scheduler.publishers.base import (
     Found,
@@ -27,12 +27,6 @@ from scheduler.publishers.base import (
 def net(fake_clock: FakeClock, tmp_path: Path) -> Iterator[Net]:
     with contextlib.ExitStack() as stack:
         yield make_instagram(stack, fake_clock, tmp_path)
-
-
-def server_of(net: Net) -> MetaServer:
-    server = net.extra["server"]
-    assert isinstance(server, MetaServer)
-    return server
 
 
 def post(text: str, *images: object, **payload: object) -> OutgoingDelivery:

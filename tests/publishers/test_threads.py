@@ -19,6 +19,7 @@ import pytest
 from fakes.base import FakeClock
 from fakes.meta_server import MetaServer
 from fakes.networks import START, Net, image, make_threads
+from fakes.networks import meta_server_of as server_of
 
 from scheduler.publishers.base import (
     Found,
@@ -44,12 +45,6 @@ def stack() -> Iterator[contextlib.ExitStack]:
 def slow_net(stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: Path) -> Net:
     """Threads whose containers take 30 s of the fake clock to process."""
     return make_threads(stack, fake_clock, tmp_path, processing_seconds=30)
-
-
-def server_of(net: Net) -> MetaServer:
-    server = net.extra["server"]
-    assert isinstance(server, MetaServer)
-    return server
 
 
 def one(text: str = "A post about glutamate.", *images: object) -> OutgoingDelivery:

@@ -437,6 +437,13 @@ def _meta_posts(server: MetaServer) -> Callable[[], list[ServerPost]]:
     return posts
 
 
+def meta_server_of(net: Net) -> MetaServer:
+    """The fake Graph server behind a Threads, Instagram or Facebook `Net`."""
+    server = net.extra["server"]
+    assert isinstance(server, MetaServer)
+    return server
+
+
 def make_threads(stack: contextlib.ExitStack, fake_clock: FakeClock, tmp_path: Path, *,
                  sockets: bool = False, processing_seconds: float = 0.0) -> Net:
     server = stack.enter_context(MetaServer("threads", clock=fake_clock,
