@@ -314,14 +314,18 @@ class Service:
         return names
 
     # -- accounts and the daemon ------------------------------------------------------------------
-    def accounts(self, platforms: Sequence[str] = ()) -> list[AccountCheck]:
-        """Each account checked with its network; token expiries in the author's zone (UTC
-        when the brand file cannot be read: checking accounts does not need it)."""
+    def author_zone(self) -> str:
+        """The author's zone, or UTC when the brand file cannot be read: what needs no brand
+        file (publishing, checking accounts) still says when things happen."""
         try:
-            zone = self.brand.timezone
+            return self.brand.timezone
         except CrierError:
-            zone = "UTC"
-        return check_accounts(self.settings, list(platforms), zone=zone, now=self.clock())
+            return "UTC"
+
+    def accounts(self, platforms: Sequence[str] = ()) -> list[AccountCheck]:
+        """Each account checked with its network; token expiries in the author's zone."""
+        return check_accounts(self.settings, list(platforms), zone=self.author_zone(),
+                              now=self.clock())
 
     def daemon(self, *, until_idle: bool = False, workers: int | None = None,
                lease: float | None = None, poll: float | None = None,
@@ -356,7 +360,7 @@ class Service:
         state = queue_state(self.store, now)
         nxt = ""
         if state.next_due is not None and not state.due_now:
-            local = state.next_due.astimezone(timing.load_zone(self.brand.timezone))
+            local = state.next_due.astimezone(timing.load_zone(self.author_zone()))
             nxt = f"; next at {local:%Y-%m-%d %H:%M %Z}"
         return (f"crier run: database {self.store.where}; {where}; {state.due_now} due now, "
                 f"{state.in_flight} in flight{nxt}")

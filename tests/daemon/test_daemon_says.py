@@ -62,6 +62,20 @@ def test_run_says_when_the_next_one_is_due_in_her_zone(
     assert first.endswith("0 due now, 0 in flight; next at 2026-12-03 09:00 EST")
 
 
+def test_a_daemon_without_a_brand_file_still_starts_and_says_the_next_one_in_utc(
+    crier: Crier, cli_env: Path, clock: list[datetime], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Publishing needs no brand file: a daemon whose brand file went missing after posts were
+    queued starts, publishes and says when in UTC (the zone was the brand's)."""
+    assert crier("queue", "add", str(_post(cli_env, "later")), "--at", "2026-12-03 09:00",
+                 "--platforms", "x").code == 0
+    monkeypatch.setenv("CRIER_BRAND", str(cli_env / "gone.toml"))
+    result = crier("run", "--until-idle", "--poll", "0.05")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0].endswith("0 due now, 0 in flight; next at 2026-12-03 "
+                                               "14:00 UTC")
+
+
 def test_a_second_sigterm_stops_after_the_part_in_flight_and_the_rest_goes_next_run(
     cli_env: Path,
 ) -> None:
