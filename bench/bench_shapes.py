@@ -34,13 +34,13 @@ def main() -> int:
               f"({times[shape] / times['whole']:.2f}x whole's time)")
     teaser = replace(post, shape="teaser")
     ours_result = compose_all(teaser, brand)
-    real = shapes._last
-    shapes._last = _linear  # type: ignore[assignment]
+    real = shapes.last_that_fits
+    shapes.last_that_fits = _linear  # type: ignore[assignment]
     try:
         linear_result = compose_all(teaser, brand)
         linear = best_of(3, lambda: compose_all(teaser, brand))
     finally:
-        shapes._last = real  # type: ignore[assignment]
+        shapes.last_that_fits = real  # type: ignore[assignment]
     same = linear_result == ours_result
     print(f"teaser cut search: ours {times['teaser'] * 1000:.1f} ms, every sentence end in turn "
           f"{linear * 1000:.1f} ms, ratio {linear / times['teaser']:.1f}x faster "

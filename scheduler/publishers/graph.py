@@ -312,7 +312,7 @@ class ContainerPublisher(GraphPublisher):
     check and where its recent posts are listed (`recent_posts`, read with `listed`).
     """
 
-    container_edge: str  # where containers are made: "threads", "media"
+    container_edge: str  # the account's edge where its containers are made
     status_field: str  # the container's status field: "status" or "status_code"
     publish_edge: str  # "threads_publish", "media_publish"
 
